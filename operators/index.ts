@@ -1,0 +1,22 @@
+/**
+ * logstream's operators: six streaming techniques over microservice logs, as RxJS operators.
+ * Pure: no I/O. Each accepts an Observable of events in which a value is one event or an
+ * array of events (a batch), and emits the records of its task.
+ */
+export { EventBatch, NO_STATUS, type OperatorInput } from './batch.js';
+export {
+  classifyStatus,
+  type EventInput,
+  type LogEvent,
+  type ParsedEvent,
+  parseStatus,
+  rate,
+  type StatusClass,
+  toEpochSeconds,
+  type Validation,
+  validateEvent,
+} from './event.js';
+export { createRandom, type Random } from './random.js';
+export * from './records.js';
+export { runningAverage } from './running-average.js';
+export { SuccessCounts, type SuccessTally } from './success-counts.js';

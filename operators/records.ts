@@ -1,0 +1,140 @@
+/**
+ * The records the six operators emit: the NDJSON records of SPEC.md without `batch` and
+ * `file`, which the command line adds. Times are epoch seconds; lists of services are
+ * sorted by service name (code-unit order); a rate over zero events is `null`.
+ */
+
+export type TaskName =
+  | 'running-average'
+  | 'sliding-window'
+  | 'reservoir'
+  | 'bloom'
+  | 'lazy-groups'
+  | 'keyed-windows';
+
+export const TASK_NAMES: readonly TaskName[] = [
+  'running-average',
+  'sliding-window',
+  'reservoir',
+  'bloom',
+  'lazy-groups',
+  'keyed-windows',
+];
+
+export interface ServiceSuccess {
+  readonly service: string;
+  readonly successes: number;
+  /** Events of this service that have a status. */
+  readonly total: number;
+  readonly rate: number | null;
+}
+
+export interface ServiceFailure {
+  readonly service: string;
+  readonly failures: number;
+  readonly total: number;
+  readonly rate: number | null;
+}
+
+/** Task 1: success rate since start, overall and per service. */
+export interface RunningAverageRecord {
+  readonly task: 'running-average';
+  /** Smallest timestamp of every valid event so far; null before the first. */
+  readonly oldest: number | null;
+  /** Largest timestamp of every valid event so far; null before the first. */
+  readonly newest: number | null;
+  readonly successes: number;
+  readonly total: number;
+  readonly rate: number | null;
+  readonly services: readonly ServiceSuccess[];
+}
+
+/** Task 2: failure rate over the last window of event time. */
+export interface SlidingWindowRecord {
+  readonly task: 'sliding-window';
+  readonly windowStart: number | null;
+  readonly windowEnd: number | null;
+  readonly failures: number;
+  readonly total: number;
+  readonly rate: number | null;
+  /** Events older than the window's start when they arrived, cumulative. */
+  readonly late: number;
+  readonly services: readonly ServiceFailure[];
+}
+
+export interface StatusCount {
+  readonly status: number;
+  readonly count: number;
+}
+
+/** Task 3: a uniform sample of the statuses seen, and its most common one. */
+export interface ReservoirRecord {
+  readonly task: 'reservoir';
+  /** Events with a status so far. */
+  readonly seen: number;
+  readonly capacity: number;
+  readonly size: number;
+  /** Highest count in the sample, the lowest code on a tie; null when empty. */
+  readonly mostCommon: number | null;
+  /** Sorted by count (descending), then status (ascending). */
+  readonly sample: readonly StatusCount[];
+}
+
+/** Task 4: what the Bloom filter let through. */
+export interface BloomRecord {
+  readonly task: 'bloom';
+  readonly bits: number;
+  readonly hashes: number;
+  /** Expected false-positive rate for the filter's fill. */
+  readonly falsePositiveRate: number;
+  readonly checked: number;
+  readonly forwarded: number;
+  readonly ratio: number | null;
+  readonly batchChecked: number;
+  readonly batchForwarded: number;
+  readonly batchRatio: number | null;
+}
+
+/** Task 5: success rate per service from the batched lazy engine. */
+export interface LazyGroupsRecord {
+  readonly task: 'lazy-groups';
+  /** Valid events so far. */
+  readonly events: number;
+  readonly successes: number;
+  readonly total: number;
+  readonly rate: number | null;
+  readonly services: readonly ServiceSuccess[];
+}
+
+/** Task 6: one closed event-time window of one service. */
+export interface KeyedWindowRecord {
+  readonly task: 'keyed-windows';
+  readonly service: string;
+  /** Inclusive. */
+  readonly windowStart: number;
+  /** Exclusive. */
+  readonly windowEnd: number;
+  readonly total: number;
+  readonly successes: number;
+  readonly failures: number;
+  /** Success rate. */
+  readonly rate: number | null;
+  /** This service's late events so far. */
+  readonly late: number;
+  readonly anomaly: boolean;
+  /** z-score of the window's failure rate; null before the baseline exists. */
+  readonly score: number | null;
+}
+
+export type TaskRecord =
+  | RunningAverageRecord
+  | SlidingWindowRecord
+  | ReservoirRecord
+  | BloomRecord
+  | LazyGroupsRecord
+  | KeyedWindowRecord;
+
+/** Code-unit order: the same on every machine and locale, unlike `localeCompare`. */
+export function byServiceName(a: { service: string }, b: { service: string }): number {
+  return a.service < b.service ? -1 : a.service > b.service ? 1 : 0;
+}
