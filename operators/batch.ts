@@ -1,7 +1,10 @@
 import { type EventInput, type LogEvent, type ParsedEvent, validateEvent } from './event.js';
 
-/** Marks "no status code" in {@link EventBatch.statuses}. */
-export const NO_STATUS = 0;
+/**
+ * Marks "no status code" in {@link EventBatch.statuses}. Not 0: `HTTP Status Code: 000`
+ * is a status (of neither class) and must still count in rates.
+ */
+export const NO_STATUS = 0xffff;
 
 /**
  * A batch of valid events in columns: what the sources emit and what every operator loops

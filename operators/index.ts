@@ -20,3 +20,9 @@ export { createRandom, type Random } from './random.js';
 export * from './records.js';
 export { runningAverage } from './running-average.js';
 export { SuccessCounts, type SuccessTally } from './success-counts.js';
+export {
+  DEFAULT_RESERVOIR_CAPACITY,
+  type ReservoirSampleOptions,
+  reservoirSample,
+} from './reservoir-sample.js';
+export { type SlidingWindowOptions, slidingWindow } from './sliding-window.js';
