@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { from } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { EventBatch, type OperatorInput } from '../../operators/batch.js';
+import { EventBatch, NO_STATUS, type OperatorInput } from '../../operators/batch.js';
 import type { LogEvent } from '../../operators/event.js';
 import { createRandom } from '../../operators/random.js';
 import type { ReservoirRecord } from '../../operators/records.js';
@@ -322,7 +322,7 @@ describe('reservoirSample', () => {
     // The first half is 200 in batches where every event has a status; the second half is
     // 500 in batches where every other event has none, which seen must not count.
     const dense = columnar(Array(100_000).fill(200));
-    const sparse = columnar(Array.from({ length: 200_000 }, (_, i) => (i % 2 === 0 ? 500 : 0)));
+    const sparse = columnar(Array.from({ length: 200_000 }, (_, i) => (i % 2 === 0 ? 500 : NO_STATUS)));
     const inputs = [...Array(5).fill(dense), ...Array(5).fill(sparse)];
     const seeded = createRandom(11);
     let calls = 0;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { from } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { EventBatch, type LogEvent, type SlidingWindowRecord } from '../../operators/index.js';
+import { EventBatch, type LogEvent, NO_STATUS, type SlidingWindowRecord } from '../../operators/index.js';
 import { slidingWindow } from '../../operators/sliding-window.js';
 
 const base = 1_700_000_000;
@@ -409,7 +409,7 @@ describe('slidingWindow (volume)', () => {
     const batchSize = 100_000;
     const batches = 20;
     const services = ['api', 'auth', 'db', 'web'];
-    const statuses = [200, 500, 0, 404, 201];
+    const statuses = [200, 500, NO_STATUS, 404, 201];
     const window = from(
       Array.from({ length: batches }, (_, b) => {
         const names = new Array<string>(batchSize);
