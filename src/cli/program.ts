@@ -1,0 +1,142 @@
+import { Command, CommanderError, Option } from 'commander';
+import { defaultPath } from '../bundled.js';
+import { RUN_OPTION_SPECS, type RunOptions, resolveRunOptions } from './run-options.js';
+import { UsageError } from './values.js';
+
+/** Exit status of a bad value, an unknown option or a missing source. */
+export const USAGE_EXIT = 2;
+
+const DEFAULT_SOURCE = 'data';
+
+/**
+ * Runs the command line and resolves with the exit status. Usage errors print one line on
+ * stderr naming the problem and give {@link USAGE_EXIT}.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : USAGE_EXIT;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`logstream: ${error.message}\n`);
+      return USAGE_EXIT;
+    }
+    process.stderr.write(`logstream: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+function buildProgram(): Command {
+  const program = new Command('logstream')
+    .description(
+      'Live statistics over the logs of many microservices: six streaming techniques over a growing directory of JSON logs.',
+    )
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      // Commander's own errors are one line already; keep them to that one line.
+      outputError: (text, write) => write(`logstream: ${text.replace(/^error: /, '').trimEnd()}\n`),
+    });
+
+  withRunOptions(
+    program
+      .command('dashboard', { isDefault: true })
+      .description('the interactive dashboard of all six tasks')
+      .argument('[source]', 'a directory of log files, or - for standard input (default: data/)'),
+  ).action(async (source: string | undefined, _flags, command: Command) => {
+    const { dashboardCommand } = await import('../commands/dashboard.js');
+    process.exitCode = await dashboardCommand(
+      source ?? defaultPath(DEFAULT_SOURCE),
+      runOptionsOf(command),
+    );
+  });
+
+  withRunOptions(
+    program
+      .command('run')
+      .description('the six tasks as NDJSON records on stdout')
+      .argument('[source]', 'a directory of log files, or - for standard input (default: data/)'),
+  ).action(async (source: string | undefined, _flags, command: Command) => {
+    const { runCommand } = await import('../commands/run.js');
+    process.exitCode = await runCommand(
+      source ?? defaultPath(DEFAULT_SOURCE),
+      runOptionsOf(command),
+    );
+  });
+
+  program
+    .command('generate')
+    .description('write synthetic log files, like the seed generator')
+    .argument('<dir>', 'directory to write into (created if missing)')
+    .option('--files <n>', 'files to write', '10')
+    .option('--events <n>', 'events per file', '1000')
+    .option('--delay <dur>', 'pause between files', '0')
+    .option('--seed <n>', 'seed: same seed, same files')
+    .addOption(
+      new Option('--format <format>', 'file format').choices(['json', 'ndjson']).default('json'),
+    )
+    .option('--bursts <p>', 'chance that a file holds an error burst in one service', '0')
+    .option('--start <time>', 'timestamp of the first event (epoch seconds or ISO-8601)')
+    .action(async (dir: string, flags: Record<string, unknown>) => {
+      const { generateCommand } = await import('../commands/generate.js');
+      process.exitCode = await generateCommand(dir, flags);
+    });
+
+  const bloom = program.command('bloom').description('Bloom filter files for Task 4');
+  bloom
+    .command('build')
+    .description('build a Bloom filter file from a list of messages, one per line')
+    .argument('<patterns>', 'the messages of interest, one per line')
+    .requiredOption('-o, --output <file>', 'where to write the filter')
+    .option('--bloom-bits <n>', 'filter size in bits (default: optimal for the pattern count)')
+    .option('--bloom-hashes <n>', 'hash functions (default: optimal)')
+    .option('--bloom-fp-rate <p>', 'target false-positive rate', '0.01')
+    .action(async (patterns: string, flags: Record<string, unknown>) => {
+      const { bloomBuildCommand } = await import('../commands/bloom-build.js');
+      process.exitCode = await bloomBuildCommand(patterns, flags);
+    });
+
+  program.addHelpText(
+    'after',
+    () => `\nOptions of dashboard and run (see \`logstream run --help\`):\n${runOptionsHelp()}`,
+  );
+
+  for (const command of [program, ...program.commands, ...bloom.commands]) {
+    command
+      .exitOverride()
+      .configureOutput(program.configureOutput())
+      .showSuggestionAfterError(true);
+  }
+  return program;
+}
+
+function withRunOptions(command: Command): Command {
+  command.option('--config <file>', CONFIG_DESCRIPTION);
+  for (const spec of Object.values(RUN_OPTION_SPECS)) command.option(spec.flag, describe(spec));
+  return command;
+}
+
+const CONFIG_DESCRIPTION = 'JSON file with any option below, keys in camelCase; flags win';
+
+function describe(spec: { description: string; shownDefault?: string }): string {
+  return spec.shownDefault === undefined
+    ? spec.description
+    : `${spec.description} (default: ${spec.shownDefault})`;
+}
+
+function runOptionsHelp(): string {
+  const rows: [string, string][] = [
+    ['--config <file>', CONFIG_DESCRIPTION],
+    ...Object.values(RUN_OPTION_SPECS).map((spec): [string, string] => [spec.flag, describe(spec)]),
+  ];
+  const width = Math.max(...rows.map(([flag]) => flag.length));
+  return rows.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`).join('\n');
+}
+
+function runOptionsOf(command: Command): RunOptions {
+  return resolveRunOptions(command.opts(), (name) => command.getOptionValueSource(name) === 'cli');
+}

@@ -1,0 +1,222 @@
+import { readFileSync } from 'node:fs';
+import type { TaskName } from '../../operators/records.js';
+import {
+  duration,
+  flag,
+  oneOf,
+  type Parse,
+  path,
+  positiveInteger,
+  positiveNumber,
+  probability,
+  seed,
+  taskNames,
+  UsageError,
+} from './values.js';
+
+interface OptionSpec<T> {
+  /** The flag as commander declares it. */
+  readonly flag: string;
+  readonly description: string;
+  readonly parse: Parse<T>;
+  /** Shown in --help; the value itself comes from `defaults`. */
+  readonly shownDefault?: string;
+}
+
+/**
+ * Every option of `run` and `dashboard`, keyed by its camelCase name (the key a --config
+ * file uses). One table drives --help, config files and validation, so they cannot disagree.
+ */
+export const RUN_OPTION_SPECS = {
+  once: { flag: '--once', description: 'read what the source holds now, emit, exit', parse: flag },
+  task: {
+    flag: '--task <names>',
+    description: 'comma-separated task names to run',
+    parse: taskNames,
+    shownDefault: 'all six',
+  },
+  slidingWindow: {
+    flag: '--sliding-window <dur>',
+    description: 'Task 2 window length',
+    parse: duration,
+    shownDefault: '60s',
+  },
+  clock: {
+    flag: '--clock <clock>',
+    description: 'Task 2 time: event (timestamps) or processing (arrival)',
+    parse: oneOf('event', 'processing'),
+    shownDefault: 'event',
+  },
+  reservoirSize: {
+    flag: '--reservoir-size <n>',
+    description: 'Task 3 capacity',
+    parse: positiveInteger,
+    shownDefault: '1000',
+  },
+  seed: {
+    flag: '--seed <n>',
+    description: 'seed of every random choice: same seed and input, same output',
+    parse: seed,
+    shownDefault: 'random',
+  },
+  bloomPatterns: {
+    flag: '--bloom-patterns <file>',
+    description: 'Task 4 messages of interest, one per line',
+    parse: path,
+    shownDefault: 'data/interesting-messages.txt',
+  },
+  bloomFilter: {
+    flag: '--bloom-filter <file>',
+    description: 'a filter built by `logstream bloom build` (instead of patterns)',
+    parse: path,
+  },
+  bloomBits: {
+    flag: '--bloom-bits <n>',
+    description: 'Task 4 filter size in bits',
+    parse: positiveInteger,
+  },
+  bloomHashes: {
+    flag: '--bloom-hashes <n>',
+    description: 'Task 4 hash functions',
+    parse: positiveInteger,
+  },
+  bloomFpRate: {
+    flag: '--bloom-fp-rate <p>',
+    description: 'Task 4 target false-positive rate',
+    parse: probability,
+    shownDefault: '0.01',
+  },
+  forward: {
+    flag: '--forward <file>',
+    description: 'append each forwarded event to this file as an NDJSON line',
+    parse: path,
+  },
+  batchSize: {
+    flag: '--batch-size <n>',
+    description: 'Task 5 events per batch',
+    parse: positiveInteger,
+    shownDefault: '50000',
+  },
+  groupEvery: {
+    flag: '--group-every <dur>',
+    description: 'Task 5 also groups per service per time bucket of this length',
+    parse: duration,
+  },
+  keyedWindow: {
+    flag: '--keyed-window <dur>',
+    description: 'Task 6 window length',
+    parse: duration,
+    shownDefault: '10s',
+  },
+  keyedSlide: {
+    flag: '--keyed-slide <dur>',
+    description: 'Task 6 slide (equal to the window: tumbling)',
+    parse: duration,
+    shownDefault: 'the window',
+  },
+  watermark: {
+    flag: '--watermark <dur>',
+    description: 'Task 6 delay of the watermark behind the newest event',
+    parse: duration,
+    shownDefault: '30s',
+  },
+  anomalyThreshold: {
+    flag: '--anomaly-threshold <z>',
+    description: 'Task 6 z-score that flags a window',
+    parse: positiveNumber,
+    shownDefault: '3',
+  },
+} satisfies Record<string, OptionSpec<unknown>>;
+
+type Specs = typeof RUN_OPTION_SPECS;
+export type RunOptionName = keyof Specs;
+type Parsed = { [K in RunOptionName]: ReturnType<Specs[K]['parse']> };
+
+/** The options of `run` and `dashboard`, resolved: flags, then config file, then defaults. */
+export interface RunOptions extends Partial<Parsed> {
+  readonly once: boolean;
+  readonly task: TaskName[];
+  readonly slidingWindow: number;
+  readonly clock: 'event' | 'processing';
+  readonly reservoirSize: number;
+  readonly bloomFpRate: number;
+  readonly batchSize: number;
+  readonly keyedWindow: number;
+  readonly watermark: number;
+  readonly anomalyThreshold: number;
+}
+
+export const DEFAULT_PATTERNS = 'data/interesting-messages.txt';
+
+const DEFAULTS = {
+  once: false,
+  task: ['running-average', 'sliding-window', 'reservoir', 'bloom', 'lazy-groups', 'keyed-windows'],
+  slidingWindow: 60,
+  clock: 'event',
+  reservoirSize: 1000,
+  bloomFpRate: 0.01,
+  batchSize: 50_000,
+  keyedWindow: 10,
+  watermark: 30,
+  anomalyThreshold: 3,
+} as const satisfies Partial<Parsed>;
+
+/**
+ * Merges the flags given on the command line with a --config file (flags win) and checks
+ * every value. Errors name the flag (or the config file and key) and the problem.
+ */
+export function resolveRunOptions(
+  flags: Record<string, unknown>,
+  isFromCommandLine: (name: string) => boolean,
+): RunOptions {
+  const config =
+    flags.config === undefined
+      ? { file: '', values: new Map<string, unknown>() }
+      : readConfig(String(flags.config));
+  const resolved: Record<string, unknown> = { ...DEFAULTS, task: [...DEFAULTS.task] };
+  for (const [name, spec] of Object.entries(RUN_OPTION_SPECS)) {
+    const fromFlag = isFromCommandLine(name) && flags[name] !== undefined;
+    const value = fromFlag ? flags[name] : config.values.get(name);
+    if (value === undefined) continue;
+    try {
+      resolved[name] = spec.parse(value);
+    } catch (error) {
+      const where = fromFlag ? spec.flag.split(' ')[0] : `${config.file}: ${name}`;
+      throw new UsageError(`${where}: ${(error as Error).message}`);
+    }
+  }
+  const options = resolved as unknown as RunOptions;
+  if (options.keyedSlide !== undefined && options.keyedSlide > options.keyedWindow) {
+    throw new UsageError(
+      '--keyed-slide: must not be longer than --keyed-window (events would fall between windows)',
+    );
+  }
+  return options;
+}
+
+function readConfig(file: string): { file: string; values: Map<string, unknown> } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `--config ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--config ${file}: not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError(`--config ${file}: must hold a JSON object of options`);
+  }
+  const values = new Map(Object.entries(value));
+  for (const key of values.keys()) {
+    if (!(key in RUN_OPTION_SPECS) || key === 'config') {
+      throw new UsageError(`--config ${file}: unknown option '${key}'`);
+    }
+  }
+  return { file, values };
+}

@@ -1,0 +1,107 @@
+import { TASK_NAMES, type TaskName } from '../../operators/records.js';
+
+/** A value given on the command line or in a config file that does not fit its option. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Turns the text (or config value) of an option into its value, or says why it cannot. */
+export type Parse<T> = (value: unknown) => T;
+
+const DURATION = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)?$/;
+const UNIT_SECONDS = { ms: 0.001, s: 1, m: 60, h: 3600 } as const;
+
+/** `250ms`, `10s`, `5m`, `1h`; a bare number is seconds. Returns seconds, always > 0. */
+export const duration: Parse<number> = (value) => {
+  const text = String(value).trim();
+  const match = DURATION.exec(text);
+  if (!match) throw new UsageError(`'${text}' is not a duration (like 250ms, 10s, 5m, 1h)`);
+  const seconds = Number(match[1]) * UNIT_SECONDS[(match[2] ?? 's') as keyof typeof UNIT_SECONDS];
+  if (seconds <= 0) throw new UsageError(`'${text}' must be longer than zero`);
+  return seconds;
+};
+
+export const positiveInteger: Parse<number> = (value) => {
+  const text = String(value).trim();
+  const number = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(number) || number < 1) {
+    throw new UsageError(`'${text}' is not a positive whole number`);
+  }
+  return number;
+};
+
+export const nonNegativeInteger: Parse<number> = (value) => {
+  const text = String(value).trim();
+  const number = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(number)) {
+    throw new UsageError(`'${text}' is not a whole number >= 0`);
+  }
+  return number;
+};
+
+/** A seed for every random choice: an integer in [0, 2^32). */
+export const seed: Parse<number> = (value) => {
+  const number = nonNegativeInteger(value);
+  if (number >= 2 ** 32)
+    throw new UsageError(`'${value}' is too large for a seed (at most ${2 ** 32 - 1})`);
+  return number;
+};
+
+export const probability: Parse<number> = (value) => {
+  const text = String(value).trim();
+  const number = Number(text);
+  if (text === '' || !Number.isFinite(number) || number <= 0 || number >= 1) {
+    throw new UsageError(`'${text}' is not a probability between 0 and 1 (exclusive)`);
+  }
+  return number;
+};
+
+export const positiveNumber: Parse<number> = (value) => {
+  const text = String(value).trim();
+  const number = Number(text);
+  if (text === '' || !Number.isFinite(number) || number <= 0)
+    throw new UsageError(`'${text}' is not a number > 0`);
+  return number;
+};
+
+export const fraction: Parse<number> = (value) => {
+  const text = String(value).trim();
+  const number = Number(text);
+  if (text === '' || !Number.isFinite(number) || number < 0 || number > 1) {
+    throw new UsageError(`'${text}' is not a number between 0 and 1`);
+  }
+  return number;
+};
+
+export const path: Parse<string> = (value) => {
+  if (typeof value !== 'string' || value.length === 0) throw new UsageError('expects a file path');
+  return value;
+};
+
+export const flag: Parse<boolean> = (value) => {
+  if (typeof value !== 'boolean') throw new UsageError(`'${String(value)}' is not true or false`);
+  return value;
+};
+
+/** Comma-separated task names (a config file may give an array). */
+export const taskNames: Parse<TaskName[]> = (value) => {
+  const names = (Array.isArray(value) ? value.map(String) : String(value).split(','))
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+  if (names.length === 0) throw new UsageError('names no task');
+  for (const name of names) {
+    if (!TASK_NAMES.includes(name as TaskName)) {
+      throw new UsageError(`unknown task '${name}' (tasks: ${TASK_NAMES.join(', ')})`);
+    }
+  }
+  return TASK_NAMES.filter((name) => names.includes(name));
+};
+
+export function oneOf<T extends string>(...choices: T[]): Parse<T> {
+  return (value) => {
+    const text = String(value).trim();
+    if (!choices.includes(text as T))
+      throw new UsageError(`'${text}' is not one of ${choices.join(', ')}`);
+    return text as T;
+  };
+}

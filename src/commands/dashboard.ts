@@ -1,0 +1,53 @@
+import { Subject, takeUntil, tap } from 'rxjs';
+import type { RunOptions } from '../cli/run-options.js';
+import { UsageError } from '../cli/values.js';
+import { renderDashboard } from '../dashboard/index.js';
+import { runTasks } from '../pipeline.js';
+import { openSource } from '../source/open-source.js';
+import { SourceMonitor } from '../source-stats.js';
+import { createTasks } from '../tasks.js';
+
+/**
+ * `logstream dashboard`: one screen subscribed to every selected task. Resolves with the exit
+ * status when the user quits (q, Ctrl-C) or a signal arrives.
+ */
+export async function dashboardCommand(
+  source: string,
+  options: RunOptions,
+  label = source,
+): Promise<number> {
+  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+    throw new UsageError('the dashboard needs a terminal; for pipes and files use `logstream run`');
+  }
+  if (source === '-')
+    throw new UsageError(
+      'the dashboard reads keys from the terminal: give it a directory (or use `logstream run -`)',
+    );
+  const monitor = new SourceMonitor();
+  const quit = new Subject<void>();
+  const batches = openSource(source, { follow: !options.once, onProblem: monitor.problem }).pipe(
+    tap(monitor.batch),
+    takeUntil(quit),
+  );
+  const tasks = await createTasks(options);
+  const outputs = runTasks(batches, tasks.operators);
+  const dashboard = renderDashboard({
+    source: label,
+    outputs,
+    stats: monitor.stats,
+    forwarded: tasks.forwarded,
+    onQuit: () => quit.next(),
+  });
+  const onSignal = () => quit.next();
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  try {
+    await new Promise<void>((resolve) => quit.subscribe(() => resolve()));
+    dashboard.unmount();
+    await dashboard.waitUntilExit();
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    monitor.complete();
+    await tasks.close();
+  }
+  return 0;
+}

@@ -1,0 +1,294 @@
+import { type Stats, statSync } from 'node:fs';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { type FSWatcher, watch } from 'chokidar';
+import { Observable } from 'rxjs';
+import { EventBatch } from '../../operators/batch.js';
+import { collectValues, parseJsonDocument, splitLargeArray, WHOLE_FILE_LIMIT } from './json.js';
+import { readNdjsonLines } from './ndjson.js';
+import type { SourceBatch, SourceOptions } from './types.js';
+import { type BatchCollector, summarizeInvalid } from './validate-values.js';
+
+/** How long a `.json` file that does not parse must stay unchanged before it is broken. */
+export const SETTLE_MS = 2000;
+
+type FileKind = 'json' | 'ndjson';
+
+/** The kind of a log file by its extension; other files are ignored. */
+export function fileKind(path: string): FileKind | undefined {
+  const extension = extname(path).toLowerCase();
+  if (extension === '.json') return 'json';
+  if (extension === '.ndjson' || extension === '.jsonl') return 'ndjson';
+  return undefined;
+}
+
+interface JsonState {
+  readonly kind: 'json';
+  /** Array elements already read: a growing array is read from here on. */
+  consumed: number;
+  /** Size and mtime when last read or reported, to skip unchanged files. */
+  signature: string | null;
+}
+
+interface NdjsonState {
+  readonly kind: 'ndjson';
+  offset: number;
+  lines: number;
+}
+
+/**
+ * A directory of log files as an Observable of batches. Files present at subscription are
+ * read in order of modification time, then name; then (when following) chokidar reports
+ * files that appear or grow, and each is read once its content is complete. Unsubscribing
+ * closes the watcher, the timers and the open file.
+ */
+export function directorySource(dir: string, options: SourceOptions): Observable<SourceBatch> {
+  return new Observable<SourceBatch>((subscriber) => {
+    const reader = new DirectoryReader(dir, options, (batch) => subscriber.next(batch));
+    reader.run().then(
+      () => subscriber.complete(),
+      (error: unknown) => subscriber.error(error),
+    );
+    return () => reader.close();
+  });
+}
+
+class DirectoryReader {
+  private readonly files = new Map<string, JsonState | NdjsonState>();
+  private readonly queue = new Set<string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private watcher: FSWatcher | undefined;
+  private wake: (() => void) | undefined;
+  private closed = false;
+  private index = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly options: SourceOptions,
+    private readonly emit: (batch: SourceBatch) => void,
+  ) {}
+
+  async run(): Promise<void> {
+    if (this.options.follow) await this.startWatcher();
+    for (const name of await this.filesPresent()) this.queue.add(name);
+    while (!this.closed) {
+      const next = this.queue.values().next();
+      if (next.done) {
+        if (!this.options.follow && this.timers.size === 0) return;
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        continue;
+      }
+      this.queue.delete(next.value);
+      await this.options.ready?.();
+      if (this.closed) return;
+      await this.read(next.value);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    void this.watcher?.close();
+    this.wake?.();
+  }
+
+  private enqueue(name: string): void {
+    if (this.closed) return;
+    this.queue.add(name);
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private async startWatcher(): Promise<void> {
+    const watcher = watch(this.dir, {
+      depth: 0,
+      ignoreInitial: true,
+      ignored: (path: string, stats?: Stats) =>
+        stats?.isFile() === true && fileKind(path) === undefined,
+    });
+    this.watcher = watcher;
+    const onFile = (path: string) => {
+      if (fileKind(path) !== undefined) this.enqueue(basename(path));
+    };
+    watcher.on('add', onFile).on('change', onFile);
+    watcher.on('error', (error) =>
+      this.warn(this.dir, `watching failed: ${(error as Error).message}`),
+    );
+    await new Promise<void>((resolve) => watcher.once('ready', resolve));
+  }
+
+  private async filesPresent(): Promise<string[]> {
+    const entries = await readdir(this.dir, { withFileTypes: true });
+    const files: { name: string; mtime: number }[] = [];
+    for (const entry of entries) {
+      if (!entry.isFile() || fileKind(entry.name) === undefined) continue;
+      try {
+        files.push({ name: entry.name, mtime: statSync(join(this.dir, entry.name)).mtimeMs });
+      } catch {
+        // Removed between readdir and stat: nothing to read.
+      }
+    }
+    files.sort((a, b) => a.mtime - b.mtime || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return files.map((file) => file.name);
+  }
+
+  private async read(name: string): Promise<void> {
+    const path = join(this.dir, name);
+    let stats: Stats;
+    try {
+      stats = await stat(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.broken(name, describeError(error));
+      this.files.delete(name);
+      return;
+    }
+    if (!stats.isFile()) return;
+    try {
+      if (fileKind(name) === 'json') await this.readJson(name, path, stats);
+      else await this.readNdjson(name, path, stats);
+    } catch (error) {
+      this.broken(name, describeError(error));
+    }
+  }
+
+  private async readJson(name: string, path: string, stats: Stats): Promise<void> {
+    const state = this.jsonState(name);
+    const signature = `${stats.size}:${stats.mtimeMs}`;
+    if (state.signature === signature) return;
+    if (stats.size > WHOLE_FILE_LIMIT)
+      return this.readLargeJson(name, path, stats, state, signature);
+
+    const document = parseJsonDocument(await readFile(path));
+    if (!document.ok) {
+      // A file still being written does not parse yet: it is broken only once it has stopped
+      // changing for SETTLE_MS and still does not parse.
+      const age = Date.now() - stats.mtimeMs;
+      if (age < SETTLE_MS) return this.recheckLater(name, SETTLE_MS - age + 50);
+      state.signature = signature;
+      return this.broken(name, document.reason);
+    }
+    state.signature = signature;
+    if (document.badUtf8)
+      this.warn(name, 'invalid UTF-8, read with U+FFFD in place of the bad bytes');
+    if (document.values.length < state.consumed) {
+      this.warn(name, 'rewritten with fewer events than were read: read again from the start');
+      state.consumed = 0;
+    }
+    for (const collector of collectValues(document.values, state.consumed))
+      this.emitBatch(name, collector);
+    state.consumed = document.values.length;
+  }
+
+  private async readLargeJson(
+    name: string,
+    path: string,
+    stats: Stats,
+    state: JsonState,
+    signature: string,
+  ): Promise<void> {
+    state.signature = signature;
+    const handle = await open(path, 'r');
+    try {
+      for await (const part of splitLargeArray(handle, stats.size)) {
+        if ('error' in part) return this.broken(name, part.error);
+        this.emitBatch(name, part.collector);
+        await this.options.ready?.();
+        if (this.closed) return;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async readNdjson(name: string, path: string, stats: Stats): Promise<void> {
+    const state = this.ndjsonState(name);
+    if (stats.size < state.offset) {
+      this.warn(name, 'truncated: read again from the start');
+      state.offset = 0;
+      state.lines = 0;
+    }
+    if (stats.size === state.offset) return;
+    const handle = await open(path, 'r');
+    try {
+      for await (const chunk of readNdjsonLines(handle, state, stats.size, !this.options.follow)) {
+        state.offset = chunk.offset;
+        state.lines = chunk.lines;
+        if (chunk.badUtf8Lines.length > 0) {
+          const lines = chunk.badUtf8Lines.slice(0, 5).join(', ');
+          this.warn(
+            name,
+            `invalid UTF-8 on line ${lines}, read with U+FFFD in place of the bad bytes`,
+          );
+        }
+        this.emitBatch(name, chunk.collector);
+        await this.options.ready?.();
+        if (this.closed) return;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private emitBatch(file: string, collector: BatchCollector): void {
+    for (const { reason, count } of summarizeInvalid(collector.invalid)) {
+      this.options.onProblem({ kind: 'invalid', file, reason, count });
+    }
+    if (collector.events.length === 0) return;
+    this.index += 1;
+    this.emit({
+      index: this.index,
+      file,
+      batch: EventBatch.fromParsed(collector.events),
+      invalid: collector.invalid.length,
+    });
+  }
+
+  private recheckLater(name: string, delayMs: number): void {
+    clearTimeout(this.timers.get(name));
+    this.timers.set(
+      name,
+      setTimeout(() => {
+        this.timers.delete(name);
+        this.enqueue(name);
+      }, delayMs),
+    );
+  }
+
+  private jsonState(name: string): JsonState {
+    let state = this.files.get(name);
+    if (state?.kind !== 'json') {
+      state = { kind: 'json', consumed: 0, signature: null };
+      this.files.set(name, state);
+    }
+    return state;
+  }
+
+  private ndjsonState(name: string): NdjsonState {
+    let state = this.files.get(name);
+    if (state?.kind !== 'ndjson') {
+      state = { kind: 'ndjson', offset: 0, lines: 0 };
+      this.files.set(name, state);
+    }
+    return state;
+  }
+
+  private broken(file: string, reason: string): void {
+    this.options.onProblem({ kind: 'broken', file, reason, count: 0 });
+  }
+
+  private warn(file: string, reason: string): void {
+    this.options.onProblem({ kind: 'warning', file, reason, count: 0 });
+  }
+}
+
+function describeError(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return message;
+}
