@@ -16,13 +16,19 @@ export {
   type Validation,
   validateEvent,
 } from './event.js';
+export {
+  type BaselineScore,
+  FailureRateBaseline,
+  type FailureRateBaselineOptions,
+} from './ewma.js';
+export { KEYED_WINDOWS_DEFAULTS, type KeyedWindowsOptions, keyedWindows } from './keyed-windows.js';
 export { createRandom, type Random } from './random.js';
 export * from './records.js';
-export { runningAverage } from './running-average.js';
-export { SuccessCounts, type SuccessTally } from './success-counts.js';
 export {
   DEFAULT_RESERVOIR_CAPACITY,
   type ReservoirSampleOptions,
   reservoirSample,
 } from './reservoir-sample.js';
+export { runningAverage } from './running-average.js';
 export { type SlidingWindowOptions, slidingWindow } from './sliding-window.js';
+export { SuccessCounts, type SuccessTally } from './success-counts.js';

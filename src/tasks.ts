@@ -3,6 +3,7 @@ import { type Observable, Subject } from 'rxjs';
 import type { BloomFilter } from '../operators/bloom-filter.js';
 import { bloomForward } from '../operators/bloom-forward.js';
 import type { LogEvent } from '../operators/event.js';
+import { keyedWindows } from '../operators/keyed-windows.js';
 import type { TaskName } from '../operators/records.js';
 import { reservoirSample } from '../operators/reservoir-sample.js';
 import { runningAverage } from '../operators/running-average.js';
@@ -55,6 +56,17 @@ export async function createTasks(options: RunOptions): Promise<Tasks> {
         operators.set(name, bloomForward({ filter, forwarded: onForward }));
         break;
       }
+      case 'keyed-windows':
+        operators.set(
+          name,
+          keyedWindows({
+            windowSeconds: options.keyedWindow,
+            slideSeconds: options.keyedSlide ?? options.keyedWindow,
+            watermarkSeconds: options.watermark,
+            anomalyThreshold: options.anomalyThreshold,
+          }),
+        );
+        break;
       default:
         break;
     }

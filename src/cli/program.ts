@@ -68,6 +68,15 @@ function buildProgram(): Command {
     );
   });
 
+  withRunOptions(
+    program
+      .command('demo')
+      .description('the dashboard on data/ plus live generated traffic (npm start)'),
+  ).action(async (_flags, command: Command) => {
+    const { demoCommand } = await import('../commands/demo.js');
+    process.exitCode = await demoCommand(runOptionsOf(command));
+  });
+
   program
     .command('generate')
     .description('write synthetic log files, like the seed generator')

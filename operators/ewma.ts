@@ -1,0 +1,77 @@
+/** How a {@link FailureRateBaseline} weighs, scores and flags the windows of one service. */
+export interface FailureRateBaselineOptions {
+  /** Weight of the newest window in the mean and variance, in (0, 1]. */
+  readonly alpha: number;
+  /** A window whose score is above this is an anomaly. */
+  readonly threshold: number;
+  /** Windows learned before the first score; before that, `score` is null. */
+  readonly minHistory: number;
+  /** Smallest deviation worth a score, in failure-rate units (see {@link FailureRateBaseline}). */
+  readonly minDeviation: number;
+}
+
+/** The verdict on one window, against the windows before it. */
+export interface BaselineScore {
+  /** z-score of the window's failure rate; null while the history is too short. */
+  readonly score: number | null;
+  /** `score > threshold`: only a rise in failures is an anomaly. */
+  readonly anomaly: boolean;
+}
+
+/**
+ * The baseline of one service's failure rate: an exponentially weighted mean and variance
+ * of its window failure rates, in O(1) state. Each window is scored against the windows
+ * before it, then learned:
+ *
+ *     score = (rate - mean) / sqrt(max(variance, mean·(1 - mean)/total) + minDeviation²)
+ *
+ * - The variance is never taken below the binomial variance of a window of `total` events
+ *   at the baseline rate: a small window is noisy however steady the service, and 1 failure
+ *   in 2 events is no evidence of an incident.
+ * - `minDeviation` keeps a service that never failed (mean and variance 0) from turning its
+ *   first failure into an infinite score, and sets the smallest rise worth a flag: with
+ *   0.03 and a threshold of 3, no window is flagged unless its failure rate rose 9 points.
+ * - Warm-up: the n-th window is learned with weight `max(alpha, 1/n)`, so the first windows
+ *   give their plain mean and population variance (Welford's update) rather than a mean
+ *   dominated by the very first one; from `n = 1/alpha` on it is a true EWMA.
+ * - Robustness: once scores exist, a rate is learned clipped to `mean ± threshold·deviation`.
+ *   A burst then cannot inflate the mean and variance enough to hide its own second window,
+ *   yet a lasting change of level is still learned, since each clipped step widens the
+ *   variance.
+ */
+export class FailureRateBaseline {
+  private learned = 0;
+  private mean = 0;
+  private variance = 0;
+
+  constructor(private readonly options: FailureRateBaselineOptions) {}
+
+  /** Windows learned so far. */
+  get history(): number {
+    return this.learned;
+  }
+
+  /** Scores a window of `total > 0` events with a status, `failures` of them failures. */
+  observe(failures: number, total: number): BaselineScore {
+    const { threshold, minHistory, minDeviation } = this.options;
+    const rate = failures / total;
+    if (this.learned < minHistory) {
+      this.learn(rate);
+      return { score: null, anomaly: false };
+    }
+    const sampling = (this.mean * (1 - this.mean)) / total;
+    const deviation = Math.sqrt(Math.max(this.variance, sampling) + minDeviation * minDeviation);
+    const score = (rate - this.mean) / deviation;
+    const reach = threshold * deviation;
+    this.learn(Math.min(Math.max(rate, this.mean - reach), this.mean + reach));
+    return { score, anomaly: score > threshold };
+  }
+
+  private learn(rate: number): void {
+    this.learned += 1;
+    const weight = Math.max(this.options.alpha, 1 / this.learned);
+    const difference = rate - this.mean;
+    this.mean += weight * difference;
+    this.variance = (1 - weight) * (this.variance + weight * difference * difference);
+  }
+}
