@@ -23,10 +23,24 @@ export class EventBatch {
     readonly statuses: Uint16Array,
     /** The message of each event. */
     readonly messages: readonly string[],
-    /** The events as they arrived, for sinks that forward them unchanged. */
-    readonly events: readonly LogEvent[],
+    /**
+     * The events as they arrived, when the source kept them; a source that scans columns
+     * straight from bytes does not, and {@link eventAt} rebuilds the event instead.
+     */
+    readonly events?: readonly LogEvent[],
   ) {
     this.length = services.length;
+  }
+
+  /** The `i`-th event: as it arrived when kept, otherwise rebuilt from the columns. */
+  eventAt(i: number): LogEvent {
+    return (
+      this.events?.[i] ?? {
+        service: this.services[i]!,
+        timestamp: this.times[i]!,
+        message: this.messages[i]!,
+      }
+    );
   }
 
   /** A batch of already validated events. */

@@ -4,6 +4,8 @@
  * array of events (a batch), and emits the records of its task.
  */
 export { EventBatch, NO_STATUS, type OperatorInput } from './batch.js';
+export { BloomFilter, type BloomSize, MAX_BITS, MAX_HASHES } from './bloom-filter.js';
+export { type BloomForwardOptions, bloomForward, forwardedEvents } from './bloom-forward.js';
 export {
   classifyStatus,
   type EventInput,
