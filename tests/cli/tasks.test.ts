@@ -1,0 +1,167 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { event, recordsOf, runCli, tempDir, writeLogFile } from '../support/cli.js';
+
+describe('logstream run: the seed tests through the command line', () => {
+  it('Task 2: failures in the last 60 s, window [T-60, T]', async () => {
+    const dir = await tempDir();
+    await writeLogFile(dir, 'a.json', [event('api', 30, 200), event('api', 90, 500)], 1);
+    await writeLogFile(dir, 'b.json', [event('api', 100, 503)], 2);
+    await writeLogFile(dir, 'c.json', [event('api', 155, 504)], 3);
+    const result = await runCli(['run', dir, '--once', '--task', 'sliding-window']);
+    expect(result.code).toBe(0);
+    const windows = recordsOf(result, 'sliding-window').map(
+      ({ batch, file, failures, windowStart, windowEnd }) => ({
+        batch,
+        file,
+        failures,
+        windowStart,
+        windowEnd,
+      }),
+    );
+    expect(windows).toEqual([
+      { batch: 1, file: 'a.json', failures: 1, windowStart: 30, windowEnd: 90 },
+      { batch: 2, file: 'b.json', failures: 2, windowStart: 40, windowEnd: 100 },
+      { batch: 3, file: 'c.json', failures: 2, windowStart: 95, windowEnd: 155 },
+    ]);
+  });
+
+  it('Task 4: 8192 bits, 3 hashes, a 200 and a 500 give batchRatio 0.5 and forward the 500', async () => {
+    const dir = await tempDir();
+    const patterns = join(dir, 'patterns.txt');
+    const forward = join(dir, 'forwarded.ndjson');
+    await writeFile(patterns, 'HTTP Status Code: 500\nSomething else\n');
+    const logs = join(dir, 'logs');
+    await mkdir(logs);
+    const fiveHundred = {
+      service: 'api',
+      timestamp: 2,
+      message: 'HTTP Status Code: 500',
+      requestId: 'r-2',
+    };
+    await writeLogFile(logs, 'batch.json', [event('api', 1, 200), fiveHundred]);
+    const args = ['run', logs, '--once', '--task', 'bloom', '--bloom-patterns', patterns];
+    const result = await runCli([
+      ...args,
+      '--bloom-bits',
+      '8192',
+      '--bloom-hashes',
+      '3',
+      '--forward',
+      forward,
+    ]);
+    expect(result.code).toBe(0);
+    expect(recordsOf(result, 'bloom')).toEqual([
+      expect.objectContaining({
+        bits: 8192,
+        hashes: 3,
+        checked: 2,
+        forwarded: 1,
+        batchRatio: 0.5,
+        ratio: 0.5,
+      }),
+    ]);
+    // The event is forwarded as it arrived, extra fields included.
+    expect(await readFile(forward, 'utf8')).toBe(`${JSON.stringify(fiveHundred)}\n`);
+  });
+
+  it('Task 4: a filter saved by `bloom build` is loaded by --bloom-filter and answers the same', async () => {
+    const dir = await tempDir();
+    const patterns = join(dir, 'patterns.txt');
+    const filter = join(dir, 'interesting.bloom');
+    await writeFile(patterns, 'HTTP Status Code: 500\r\nHTTP Status Code: 503\r\n\r\n');
+    const built = await runCli([
+      'bloom',
+      'build',
+      patterns,
+      '-o',
+      filter,
+      '--bloom-fp-rate',
+      '0.001',
+    ]);
+    expect(built.code).toBe(0);
+    expect(built.stderr).toMatch(/wrote .*interesting\.bloom/);
+    const fromPatterns = await runCli([
+      'run',
+      'data',
+      '--once',
+      '--task',
+      'bloom',
+      '--bloom-patterns',
+      patterns,
+      '--bloom-fp-rate',
+      '0.001',
+    ]);
+    const fromFile = await runCli([
+      'run',
+      'data',
+      '--once',
+      '--task',
+      'bloom',
+      '--bloom-filter',
+      filter,
+    ]);
+    expect(fromFile.code).toBe(0);
+    expect(fromFile.records).toEqual(fromPatterns.records);
+    expect(recordsOf(fromFile, 'bloom').at(-1)?.forwarded).toBeGreaterThan(0);
+  });
+
+  it('Task 4: a pattern file that does not exist is named, with exit status 2', async () => {
+    const result = await runCli(['run', 'data', '--once', '--bloom-patterns', 'nowhere.txt']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('nowhere.txt');
+  });
+
+  it('Task 3: 80 events of 200 and 20 of 500 with capacity 20 give 200, the same for the same seed', async () => {
+    const dir = await tempDir();
+    const events = [
+      ...Array.from({ length: 80 }, (_, i) => event('api', i, 200)),
+      ...Array.from({ length: 20 }, (_, i) => event('api', 80 + i, 500)),
+    ];
+    await writeLogFile(dir, 'events.json', events);
+    const args = [
+      'run',
+      dir,
+      '--once',
+      '--task',
+      'reservoir',
+      '--reservoir-size',
+      '20',
+      '--seed',
+      '3',
+    ];
+    const first = await runCli(args);
+    const second = await runCli(args);
+    expect(recordsOf(first, 'reservoir')).toEqual([
+      expect.objectContaining({ seen: 100, capacity: 20, size: 20, mostCommon: 200 }),
+    ]);
+    expect(second.stdout).toBe(first.stdout);
+  });
+
+  it('Task 6: a generated error burst is flagged, and --once flushes every open window', async () => {
+    const dir = await tempDir();
+    const generated = await runCli([
+      'generate',
+      dir,
+      '--files',
+      '12',
+      '--events',
+      '1000',
+      '--seed',
+      '5',
+      '--bursts',
+      '0.25',
+    ]);
+    expect(generated.code).toBe(0);
+    const result = await runCli(['run', dir, '--once', '--task', 'keyed-windows']);
+    const windows = recordsOf(result, 'keyed-windows');
+    expect(windows.some((window) => window.anomaly === true)).toBe(true);
+    // Every window is emitted exactly once.
+    const keys = windows.map((window) => `${window.service}@${window.windowStart}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    // The generator's events span about 600 s: 10 s windows of 4 services cover it all.
+    expect(windows.length).toBeGreaterThan(4 * 55);
+  });
+});
