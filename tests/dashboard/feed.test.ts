@@ -1,0 +1,123 @@
+import { NEVER, Subject, throwError } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import {
+  applyInput,
+  type DashboardData,
+  dashboardFeed,
+  type FeedInput,
+  FORWARDED_KEPT,
+  initialDashboardData,
+  KEYED_WINDOWS_KEPT,
+} from '../../src/dashboard/feed.js';
+import type { SourceStats } from '../../src/dashboard/types.js';
+import { keyedWindow, lazyGroups, output, slidingWindow } from './helpers.js';
+
+const stats = (events: number): SourceStats => ({
+  files: 1,
+  events,
+  invalid: 0,
+  brokenFiles: 0,
+  latestError: null,
+});
+
+function fold(inputs: FeedInput[], now = 0): DashboardData {
+  return inputs.reduce((data, input) => applyInput(data, input, now), initialDashboardData());
+}
+
+describe('applyInput', () => {
+  it('keeps the latest record of each task', () => {
+    const first = slidingWindow([['api', 1, 10]]);
+    const second = slidingWindow([['api', 2, 10]]);
+    const data = fold([
+      { kind: 'output', output: output(first) },
+      { kind: 'output', output: output(second) },
+    ]);
+    expect(data.slidingWindow).toBe(second);
+    expect(data.failureRates).toEqual([0.1, 0.2]);
+  });
+
+  it('keeps the latest windows of each service, counting closed windows and anomalies', () => {
+    const inputs: FeedInput[] = [];
+    for (let i = 0; i < KEYED_WINDOWS_KEPT + 5; i++) {
+      inputs.push({
+        kind: 'output',
+        output: output(keyedWindow('api', i * 10, { anomaly: i === 3 })),
+      });
+    }
+    inputs.push({ kind: 'output', output: output(keyedWindow('__proto__', 0)) });
+    const { keyedWindows } = fold(inputs);
+    const api = keyedWindows.byService.get('api')!;
+    expect(api).toHaveLength(KEYED_WINDOWS_KEPT);
+    expect(api.at(-1)!.windowStart).toBe((KEYED_WINDOWS_KEPT + 4) * 10);
+    expect(keyedWindows.byService.get('__proto__')).toHaveLength(1);
+    expect(keyedWindows.closed).toBe(KEYED_WINDOWS_KEPT + 6);
+    expect(keyedWindows.anomalies).toBe(1);
+    expect(keyedWindows.latest!.service).toBe('__proto__');
+  });
+
+  it('counts lazy-groups batches from the record when it says, else by records', () => {
+    const counted = fold([
+      { kind: 'output', output: output(lazyGroups([['api', 1, 1]])) },
+      { kind: 'output', output: output(lazyGroups([['api', 2, 2]])) },
+    ]);
+    expect(counted.lazyBatches).toBe(2);
+    const told = fold([
+      { kind: 'output', output: output(lazyGroups([['api', 1, 1]], { batches: 7 })) },
+    ]);
+    expect(told.lazyBatches).toBe(7);
+  });
+
+  it('keeps the latest forwarded events, newest first', () => {
+    const inputs: FeedInput[] = Array.from({ length: FORWARDED_KEPT + 3 }, (_, i) => ({
+      kind: 'forwarded',
+      event: { service: 'api', timestamp: i, message: `m${i}` },
+    }));
+    const { forwarded } = fold(inputs);
+    expect(forwarded).toHaveLength(FORWARDED_KEPT);
+    expect(forwarded[0]!.event.message).toBe(`m${FORWARDED_KEPT + 2}`);
+    expect(forwarded.map((entry) => entry.id).slice(0, 2)).toEqual([
+      FORWARDED_KEPT + 3,
+      FORWARDED_KEPT + 2,
+    ]);
+  });
+
+  it('returns the same data on a tick that changes nothing', () => {
+    const data = fold([{ kind: 'stats', stats: stats(5) }], 0);
+    const later = applyInput(applyInput(data, { kind: 'tick' }, 10_000), { kind: 'tick' }, 10_000);
+    expect(applyInput(later, { kind: 'tick' }, 10_000)).toBe(later);
+  });
+});
+
+describe('dashboardFeed', () => {
+  it('measures events per second from the stats and lets it fall when the source is quiet', () => {
+    const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    scheduler.run(({ cold, flush }) => {
+      const rates: (number | null)[] = [];
+      const feed = dashboardFeed(
+        {
+          outputs: NEVER,
+          stats: cold('a 999ms b 999ms c', { a: stats(0), b: stats(1000), c: stats(3000) }),
+          forwarded: NEVER,
+        },
+        { now: () => scheduler.now(), tickMs: 1000, rateWindowMs: 2000 },
+      );
+      const subscription = feed.subscribe((data) => rates.push(data.eventsPerSecond));
+      scheduler.schedule(() => subscription.unsubscribe(), 6000);
+      flush();
+      // 1000 events in the first second, 2000 in the next; quiet from 2 s, out of the window at 4 s.
+      expect(rates.filter((rate) => rate !== null)).toEqual([1000, 1500, 1000, 0]);
+    });
+  });
+
+  it('reports a failed stream and keeps what it had', () => {
+    const outputs = new Subject<ReturnType<typeof output>>();
+    const values: DashboardData[] = [];
+    dashboardFeed({
+      outputs,
+      stats: throwError(() => new Error('disk gone')),
+      forwarded: NEVER,
+    }).subscribe((data) => values.push(data));
+    expect(values.at(-1)!.failure).toBe('disk gone');
+  });
+});

@@ -1,0 +1,190 @@
+import { render } from 'ink-testing-library';
+import type { ReactElement } from 'react';
+import { vi } from 'vitest';
+import type {
+  BloomRecord,
+  KeyedWindowRecord,
+  LazyGroupsRecord,
+  ReservoirRecord,
+  RunningAverageRecord,
+  SlidingWindowRecord,
+  TaskRecord,
+} from '../../operators/records.js';
+import type { TaskOutput } from '../../src/dashboard/types.js';
+
+/**
+ * Fake timers for the sampling interval and the clock; setImmediate stays real because
+ * React and Ink flush through it.
+ */
+export function useDashboardTimers(): void {
+  vi.useFakeTimers({
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    now: new Date('2024-05-01T12:00:00Z'),
+  });
+}
+
+/** Lets React commit and Ink write the frame. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Advances the fake clock (firing the sampling interval) and waits for the frame. */
+export async function advance(ms: number): Promise<void> {
+  await settle();
+  await vi.advanceTimersByTimeAsync(ms);
+  await settle();
+}
+
+/** Renders `tree` on a fake terminal of `columns` × `rows` (resized before sampling starts). */
+export async function renderAt(
+  tree: ReactElement,
+  columns: number,
+  rows: number,
+): Promise<ReturnType<typeof render>> {
+  const result = render(tree);
+  resize(result.stdout, columns, rows);
+  await settle();
+  return result;
+}
+
+export function resize(stdout: NodeJS.EventEmitter, columns: number, rows: number): void {
+  Object.defineProperty(stdout, 'columns', { value: columns, configurable: true });
+  Object.defineProperty(stdout, 'rows', { value: rows, configurable: true });
+  stdout.emit('resize');
+}
+
+/** The frame's lines, without colour codes (none are written unless FORCE_COLOR says so). */
+export function lines(frame: string | undefined): string[] {
+  return stripStyles(frame ?? '').split('\n');
+}
+
+// Styles Ink itself adds (only when colours are on): SGR sequences, nothing else.
+export function stripStyles(text: string): string {
+  return text.replace(/\x1b\[[0-9;]*m/g, '');
+}
+
+export function output(record: TaskRecord, batch = 1, file = 'a.json'): TaskOutput {
+  return { batch, file, record };
+}
+
+export function runningAverage(
+  services: [string, number, number][],
+  extra: Partial<RunningAverageRecord> = {},
+): RunningAverageRecord {
+  const successes = services.reduce((sum, [, s]) => sum + s, 0);
+  const total = services.reduce((sum, [, , t]) => sum + t, 0);
+  return {
+    task: 'running-average',
+    oldest: 1_714_564_800,
+    newest: 1_714_564_860,
+    successes,
+    total,
+    rate: total === 0 ? null : successes / total,
+    services: services.map(([service, s, t]) => ({
+      service,
+      successes: s,
+      total: t,
+      rate: t === 0 ? null : s / t,
+    })),
+    ...extra,
+  };
+}
+
+export function slidingWindow(
+  services: [string, number, number][],
+  extra: Partial<SlidingWindowRecord> = {},
+): SlidingWindowRecord {
+  const failures = services.reduce((sum, [, f]) => sum + f, 0);
+  const total = services.reduce((sum, [, , t]) => sum + t, 0);
+  return {
+    task: 'sliding-window',
+    windowStart: 1_714_564_800,
+    windowEnd: 1_714_564_860,
+    failures,
+    total,
+    rate: total === 0 ? null : failures / total,
+    late: 0,
+    services: services.map(([service, f, t]) => ({
+      service,
+      failures: f,
+      total: t,
+      rate: t === 0 ? null : f / t,
+    })),
+    ...extra,
+  };
+}
+
+export function reservoir(
+  sample: [number, number][],
+  extra: Partial<ReservoirRecord> = {},
+): ReservoirRecord {
+  const size = sample.reduce((sum, [, count]) => sum + count, 0);
+  return {
+    task: 'reservoir',
+    seen: size,
+    capacity: 1000,
+    size,
+    mostCommon: sample[0]?.[0] ?? null,
+    sample: sample.map(([status, count]) => ({ status, count })),
+    ...extra,
+  };
+}
+
+export function bloom(extra: Partial<BloomRecord> = {}): BloomRecord {
+  return {
+    task: 'bloom',
+    bits: 9585,
+    hashes: 7,
+    falsePositiveRate: 0.0081,
+    checked: 2000,
+    forwarded: 50,
+    ratio: 0.025,
+    batchChecked: 100,
+    batchForwarded: 5,
+    batchRatio: 0.05,
+    ...extra,
+  };
+}
+
+export function lazyGroups(
+  services: [string, number, number][],
+  extra: Partial<LazyGroupsRecord> & { batches?: number } = {},
+): LazyGroupsRecord {
+  const successes = services.reduce((sum, [, s]) => sum + s, 0);
+  const total = services.reduce((sum, [, , t]) => sum + t, 0);
+  return {
+    task: 'lazy-groups',
+    events: total,
+    successes,
+    total,
+    rate: total === 0 ? null : successes / total,
+    services: services.map(([service, s, t]) => ({
+      service,
+      successes: s,
+      total: t,
+      rate: t === 0 ? null : s / t,
+    })),
+    ...extra,
+  };
+}
+
+export function keyedWindow(
+  service: string,
+  windowStart: number,
+  extra: Partial<KeyedWindowRecord> = {},
+): KeyedWindowRecord {
+  return {
+    task: 'keyed-windows',
+    service,
+    windowStart,
+    windowEnd: windowStart + 10,
+    total: 50,
+    successes: 49,
+    failures: 1,
+    rate: 0.98,
+    late: 0,
+    anomaly: false,
+    score: 0.1,
+    ...extra,
+  };
+}
