@@ -24,6 +24,14 @@ export {
   type FailureRateBaselineOptions,
 } from './ewma.js';
 export { KEYED_WINDOWS_DEFAULTS, type KeyedWindowsOptions, keyedWindows } from './keyed-windows.js';
+export {
+  type BatchedLazyGroupsRecord,
+  type BatchReducedInfo,
+  LAZY_GROUPS_DEFAULTS,
+  type LazyGroupsOptions,
+  lazyGroups,
+} from './lazy-groups.js';
+export type { ServiceBucket } from './lazy-groups-aggregate.js';
 export { createRandom, type Random } from './random.js';
 export * from './records.js';
 export {

@@ -1,3 +1,5 @@
+import type { ServiceBucket } from './lazy-groups-aggregate.js';
+
 /**
  * The records the six operators emit: the NDJSON records of SPEC.md without `batch` and
  * `file`, which the command line adds. Times are epoch seconds; lists of services are
@@ -104,6 +106,10 @@ export interface LazyGroupsRecord {
   readonly total: number;
   readonly rate: number | null;
   readonly services: readonly ServiceSuccess[];
+  /** Batches reduced so far. */
+  readonly batches?: number;
+  /** Per service per time bucket, with `groupEverySeconds` (`--group-every`). */
+  readonly buckets?: readonly ServiceBucket[];
 }
 
 /** Task 6: one closed event-time window of one service. */

@@ -4,6 +4,7 @@ import type { BloomFilter } from '../operators/bloom-filter.js';
 import { bloomForward } from '../operators/bloom-forward.js';
 import type { LogEvent } from '../operators/event.js';
 import { keyedWindows } from '../operators/keyed-windows.js';
+import { lazyGroups } from '../operators/lazy-groups.js';
 import type { TaskName } from '../operators/records.js';
 import { reservoirSample } from '../operators/reservoir-sample.js';
 import { runningAverage } from '../operators/running-average.js';
@@ -56,6 +57,12 @@ export async function createTasks(options: RunOptions): Promise<Tasks> {
         operators.set(name, bloomForward({ filter, forwarded: onForward }));
         break;
       }
+      case 'lazy-groups':
+        operators.set(
+          name,
+          lazyGroups({ batchSize: options.batchSize, groupEverySeconds: options.groupEvery }),
+        );
+        break;
       case 'keyed-windows':
         operators.set(
           name,
