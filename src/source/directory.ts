@@ -12,6 +12,13 @@ import { type BatchCollector, summarizeInvalid } from './validate-values.js';
 /** How long a `.json` file that does not parse must stay unchanged before it is broken. */
 export const SETTLE_MS = 2000;
 
+/**
+ * chokidar drops (does not delay) the changes of a file that come within 50 ms of the last
+ * one it reported, so each reported change is followed by one more look this much later:
+ * a write in that window is read then instead of waiting for the file's next change.
+ */
+export const CHANGE_RECHECK_MS = 100;
+
 type FileKind = 'json' | 'ndjson';
 
 /** The kind of a log file by its extension; other files are ignored. */
@@ -34,6 +41,8 @@ interface NdjsonState {
   readonly kind: 'ndjson';
   offset: number;
   lines: number;
+  /** The file read so far: another inode under the name is a new file (log rotation). */
+  inode: number;
 }
 
 /**
@@ -57,6 +66,7 @@ class DirectoryReader {
   private readonly files = new Map<string, JsonState | NdjsonState>();
   private readonly queue = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly rechecks = new Map<string, NodeJS.Timeout>();
   private watcher: FSWatcher | undefined;
   private wake: (() => void) | undefined;
   private closed = false;
@@ -89,8 +99,9 @@ class DirectoryReader {
 
   close(): void {
     this.closed = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const timer of [...this.timers.values(), ...this.rechecks.values()]) clearTimeout(timer);
     this.timers.clear();
+    this.rechecks.clear();
     void this.watcher?.close();
     this.wake?.();
   }
@@ -112,7 +123,17 @@ class DirectoryReader {
     });
     this.watcher = watcher;
     const onFile = (path: string) => {
-      if (fileKind(path) !== undefined) this.enqueue(basename(path));
+      if (this.closed || fileKind(path) === undefined) return;
+      const name = basename(path);
+      this.enqueue(name);
+      clearTimeout(this.rechecks.get(name));
+      this.rechecks.set(
+        name,
+        setTimeout(() => {
+          this.rechecks.delete(name);
+          this.enqueue(name);
+        }, CHANGE_RECHECK_MS),
+      );
     };
     watcher.on('add', onFile).on('change', onFile);
     watcher.on('error', (error) =>
@@ -194,8 +215,16 @@ class DirectoryReader {
     state.signature = signature;
     const handle = await open(path, 'r');
     try {
-      for await (const part of splitLargeArray(handle, stats.size)) {
-        if ('error' in part) return this.broken(name, part.error);
+      // Too large to parse whole, so its complete elements are read even while it is being
+      // written; `consumed` keeps them from being read twice when it grows.
+      for await (const part of splitLargeArray(handle, stats.size, state.consumed)) {
+        if ('error' in part) {
+          const age = Date.now() - stats.mtimeMs;
+          if (age >= SETTLE_MS) return this.broken(name, part.error);
+          state.signature = null;
+          return this.recheckLater(name, SETTLE_MS - age + 50);
+        }
+        state.consumed = Math.max(state.consumed, part.next);
         this.emitBatch(name, part.collector);
         await this.options.ready?.();
         if (this.closed) return;
@@ -207,6 +236,11 @@ class DirectoryReader {
 
   private async readNdjson(name: string, path: string, stats: Stats): Promise<void> {
     const state = this.ndjsonState(name);
+    if (stats.ino !== state.inode) {
+      state.inode = stats.ino;
+      state.offset = 0;
+      state.lines = 0;
+    }
     if (stats.size < state.offset) {
       this.warn(name, 'truncated: read again from the start');
       state.offset = 0;
@@ -271,7 +305,7 @@ class DirectoryReader {
   private ndjsonState(name: string): NdjsonState {
     let state = this.files.get(name);
     if (state?.kind !== 'ndjson') {
-      state = { kind: 'ndjson', offset: 0, lines: 0 };
+      state = { kind: 'ndjson', offset: 0, lines: 0, inode: -1 };
       this.files.set(name, state);
     }
     return state;

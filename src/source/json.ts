@@ -41,12 +41,15 @@ export function* collectValues(
 /**
  * Splits a large top-level JSON array into its elements without holding the file: each
  * element's text is parsed on its own, so memory holds one batch of elements at a time.
- * Yields batches; ends with an error reason when the array is malformed or truncated.
+ * Elements before `first` (already read from a file that has since grown) are skipped.
+ * Yields batches, each with `next`, the number of complete elements so far; ends with an
+ * error reason when the array is malformed or truncated (its complete elements yielded first).
  */
 export async function* splitLargeArray(
   handle: FileHandle,
   size: number,
-): AsyncGenerator<{ collector: BatchCollector } | { error: string }> {
+  first = 0,
+): AsyncGenerator<{ collector: BatchCollector; next: number } | { error: string }> {
   const decoder = new TextDecoder('utf-8');
   const buffer = Buffer.allocUnsafe(1 << 20);
   let state = 'before' as 'before' | 'inside' | 'after';
@@ -61,6 +64,10 @@ export async function* splitLargeArray(
     const text = element.trim();
     element = '';
     if (text.length === 0) return;
+    if (index < first) {
+      index += 1;
+      return;
+    }
     try {
       collector.add(JSON.parse(text), { index });
     } catch (error) {
@@ -114,14 +121,14 @@ export async function* splitLargeArray(
         finishElement();
         if (c === 0x5d) state = 'after';
         if (collector.events.length + collector.invalid.length >= MAX_BATCH_ELEMENTS) {
-          yield { collector };
+          yield { collector, next: index };
           collector = new BatchCollector();
         }
       }
     }
     if (state === 'inside') element += text.slice(from);
   }
-  yield { collector };
+  yield { collector, next: index };
   if (state !== 'after')
     yield { error: `not valid JSON (the array is not closed after element ${index})` };
 }
