@@ -322,7 +322,9 @@ describe('reservoirSample', () => {
     // The first half is 200 in batches where every event has a status; the second half is
     // 500 in batches where every other event has none, which seen must not count.
     const dense = columnar(Array(100_000).fill(200));
-    const sparse = columnar(Array.from({ length: 200_000 }, (_, i) => (i % 2 === 0 ? 500 : NO_STATUS)));
+    const sparse = columnar(
+      Array.from({ length: 200_000 }, (_, i) => (i % 2 === 0 ? 500 : NO_STATUS)),
+    );
     const inputs = [...Array(5).fill(dense), ...Array(5).fill(sparse)];
     const seeded = createRandom(11);
     let calls = 0;

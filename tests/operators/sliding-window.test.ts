@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import { from } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { EventBatch, type LogEvent, NO_STATUS, type SlidingWindowRecord } from '../../operators/index.js';
+import {
+  EventBatch,
+  type LogEvent,
+  NO_STATUS,
+  type SlidingWindowRecord,
+} from '../../operators/index.js';
 import { slidingWindow } from '../../operators/sliding-window.js';
 
 const base = 1_700_000_000;
