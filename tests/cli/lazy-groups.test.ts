@@ -29,7 +29,8 @@ describe('logstream run --task lazy-groups', () => {
           const message = codes
             ? `req ${i} HTTP Status Code: ${codes[i % codes.length]}`
             : `heartbeat ${i}`;
-          events.push({ service, timestamp: (time += 0.25), message });
+          time += 0.25;
+          events.push({ service, timestamp: time, message });
         }
       }
     }
