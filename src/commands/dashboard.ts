@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Subject, takeUntil, tap } from 'rxjs';
 import type { RunOptions } from '../cli/run-options.js';
 import { UsageError } from '../cli/values.js';
@@ -25,10 +26,11 @@ export async function dashboardCommand(
     );
   const monitor = new SourceMonitor();
   const quit = new Subject<void>();
-  const batches = openSource(source, { follow: !options.once, onProblem: monitor.problem }).pipe(
-    tap(monitor.batch),
-    takeUntil(quit),
-  );
+  const batches = openSource(source, {
+    follow: !options.once,
+    readerThreads: availableParallelism(),
+    onProblem: monitor.problem,
+  }).pipe(tap(monitor.batch), takeUntil(quit));
   const tasks = await createTasks(options);
   const outputs = runTasks(batches, tasks.operators);
   const dashboard = renderDashboard({

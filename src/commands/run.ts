@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { finalize, Subject, takeUntil } from 'rxjs';
 import type { RunOptions } from '../cli/run-options.js';
 import { NdjsonSink } from '../ndjson-sink.js';
@@ -18,6 +19,7 @@ export async function runCommand(source: string, options: RunOptions): Promise<n
     follow: !options.once,
     onProblem: (p) => reportProblem(p),
     ready: sink.ready,
+    readerThreads: availableParallelism(),
   });
   const tasks = await createTasks(options);
 

@@ -4,10 +4,11 @@ import { basename, extname, join } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import { Observable } from 'rxjs';
 import { EventBatch } from '../../operators/batch.js';
-import { collectValues, parseJsonDocument, splitLargeArray, WHOLE_FILE_LIMIT } from './json.js';
+import { type JsonRead, readJsonDocument, splitLargeArray, WHOLE_FILE_LIMIT } from './json.js';
 import { readNdjsonLines } from './ndjson.js';
+import { ScanPool } from './scan-pool.js';
 import type { SourceBatch, SourceOptions } from './types.js';
-import { type BatchCollector, summarizeInvalid } from './validate-values.js';
+import { type InvalidValue, summarizeInvalid } from './validate-values.js';
 
 /** How long a `.json` file that does not parse must stay unchanged before it is broken. */
 export const SETTLE_MS = 2000;
@@ -66,6 +67,8 @@ class DirectoryReader {
   private readonly files = new Map<string, JsonState | NdjsonState>();
   private readonly queue = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly ahead = new Map<string, Promise<JsonSnapshot>>();
+  private readonly readers: ScanPool | undefined;
   private readonly rechecks = new Map<string, NodeJS.Timeout>();
   private watcher: FSWatcher | undefined;
   private wake: (() => void) | undefined;
@@ -76,7 +79,9 @@ class DirectoryReader {
     private readonly dir: string,
     private readonly options: SourceOptions,
     private readonly emit: (batch: SourceBatch) => void,
-  ) {}
+  ) {
+    this.readers = options.readerThreads ? ScanPool.create(options.readerThreads) : undefined;
+  }
 
   async run(): Promise<void> {
     if (this.options.follow) await this.startWatcher();
@@ -91,6 +96,7 @@ class DirectoryReader {
         continue;
       }
       this.queue.delete(next.value);
+      this.readAhead();
       await this.options.ready?.();
       if (this.closed) return;
       await this.read(next.value);
@@ -102,6 +108,8 @@ class DirectoryReader {
     for (const timer of [...this.timers.values(), ...this.rechecks.values()]) clearTimeout(timer);
     this.timers.clear();
     this.rechecks.clear();
+    this.ahead.clear();
+    this.readers?.close();
     void this.watcher?.close();
     this.wake?.();
   }
@@ -157,38 +165,70 @@ class DirectoryReader {
     return files.map((file) => file.name);
   }
 
-  private async read(name: string): Promise<void> {
-    const path = join(this.dir, name);
-    let stats: Stats;
-    try {
-      stats = await stat(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-        this.broken(name, describeError(error));
-      this.files.delete(name);
-      return;
-    }
-    if (!stats.isFile()) return;
-    try {
-      if (fileKind(name) === 'json') await this.readJson(name, path, stats);
-      else await this.readNdjson(name, path, stats);
-    } catch (error) {
-      this.broken(name, describeError(error));
+  /**
+   * Starts reading the next few queued `.json` files while the current one is processed
+   * (on reader threads when there are), so the disk, the parsing and the operators overlap
+   * instead of taking turns.
+   */
+  private readAhead(): void {
+    let started = 0;
+    for (const name of this.queue) {
+      if (started === READ_AHEAD_FILES) return;
+      if (fileKind(name) !== 'json') continue;
+      started += 1;
+      if (this.ahead.has(name)) continue;
+      const pending = this.fetchJson(name);
+      pending.catch(() => {}); // Reported when the file's turn comes, not before.
+      this.ahead.set(name, pending);
     }
   }
 
-  private async readJson(name: string, path: string, stats: Stats): Promise<void> {
-    const state = this.jsonState(name);
-    const signature = `${stats.size}:${stats.mtimeMs}`;
-    if (state.signature === signature) return;
-    if (stats.size > WHOLE_FILE_LIMIT)
-      return this.readLargeJson(name, path, stats, state, signature);
+  private async read(name: string): Promise<void> {
+    const path = join(this.dir, name);
+    const ahead = this.ahead.get(name);
+    this.ahead.delete(name);
+    try {
+      if (fileKind(name) === 'json')
+        await this.readJson(name, path, await (ahead ?? this.fetchJson(name)));
+      else await this.readNdjson(name, path, await stat(path));
+    } catch (error) {
+      if (this.closed) return; // Unsubscribed while reading: nothing to report.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') this.files.delete(name);
+      else this.broken(name, describeError(error));
+    }
+  }
 
-    const document = parseJsonDocument(await readFile(path));
+  /** A `.json` file's size and time, and its bytes or, on a reader thread, its events. */
+  private async fetchJson(name: string): Promise<JsonSnapshot> {
+    const path = join(this.dir, name);
+    const first = this.jsonState(name).consumed;
+    if (this.readers) {
+      const { size, mtimeMs, read } = await this.readers.scan(path, first);
+      return { size, mtimeMs, isFile: true, scanned: read && { first, read } };
+    }
+    const stats = await stat(path);
+    const snapshot = { size: stats.size, mtimeMs: stats.mtimeMs, isFile: stats.isFile() };
+    if (!snapshot.isFile || stats.size > WHOLE_FILE_LIMIT) return snapshot;
+    return { ...snapshot, bytes: await readFile(path) };
+  }
+
+  private async readJson(name: string, path: string, file: JsonSnapshot): Promise<void> {
+    if (!file.isFile) return;
+    const state = this.jsonState(name);
+    const signature = `${file.size}:${file.mtimeMs}`;
+    if (state.signature === signature) return;
+    if (file.size > WHOLE_FILE_LIMIT) return this.readLargeJson(name, path, file, state, signature);
+
+    let bytes = file.bytes;
+    const readFrom = async (first: number) =>
+      file.scanned?.first === first
+        ? file.scanned.read
+        : readJsonDocument((bytes ??= await readFile(path)), first);
+    let document = await readFrom(state.consumed);
     if (!document.ok) {
       // A file still being written does not parse yet: it is broken only once it has stopped
       // changing for SETTLE_MS and still does not parse.
-      const age = Date.now() - stats.mtimeMs;
+      const age = Date.now() - file.mtimeMs;
       if (age < SETTLE_MS) return this.recheckLater(name, SETTLE_MS - age + 50);
       state.signature = signature;
       return this.broken(name, document.reason);
@@ -196,19 +236,19 @@ class DirectoryReader {
     state.signature = signature;
     if (document.badUtf8)
       this.warn(name, 'invalid UTF-8, read with U+FFFD in place of the bad bytes');
-    if (document.values.length < state.consumed) {
+    if (document.count < state.consumed) {
       this.warn(name, 'rewritten with fewer events than were read: read again from the start');
-      state.consumed = 0;
+      document = await readFrom(0);
     }
-    for (const collector of collectValues(document.values, state.consumed))
-      this.emitBatch(name, collector);
-    state.consumed = document.values.length;
+    if (!document.ok) return;
+    for (const part of document.parts) this.emitBatch(name, part.batch, part.invalid);
+    state.consumed = document.count;
   }
 
   private async readLargeJson(
     name: string,
     path: string,
-    stats: Stats,
+    stats: FileTimes,
     state: JsonState,
     signature: string,
   ): Promise<void> {
@@ -225,7 +265,7 @@ class DirectoryReader {
           return this.recheckLater(name, SETTLE_MS - age + 50);
         }
         state.consumed = Math.max(state.consumed, part.next);
-        this.emitBatch(name, part.collector);
+        this.emitBatch(name, EventBatch.fromParsed(part.collector.events), part.collector.invalid);
         await this.options.ready?.();
         if (this.closed) return;
       }
@@ -259,7 +299,7 @@ class DirectoryReader {
             `invalid UTF-8 on line ${lines}, read with U+FFFD in place of the bad bytes`,
           );
         }
-        this.emitBatch(name, chunk.collector);
+        this.emitBatch(name, chunk.batch, chunk.invalid);
         await this.options.ready?.();
         if (this.closed) return;
       }
@@ -268,18 +308,13 @@ class DirectoryReader {
     }
   }
 
-  private emitBatch(file: string, collector: BatchCollector): void {
-    for (const { reason, count } of summarizeInvalid(collector.invalid)) {
+  private emitBatch(file: string, batch: EventBatch, invalid: readonly InvalidValue[]): void {
+    for (const { reason, count } of summarizeInvalid(invalid)) {
       this.options.onProblem({ kind: 'invalid', file, reason, count });
     }
-    if (collector.events.length === 0) return;
+    if (batch.length === 0) return;
     this.index += 1;
-    this.emit({
-      index: this.index,
-      file,
-      batch: EventBatch.fromParsed(collector.events),
-      invalid: collector.invalid.length,
-    });
+    this.emit({ index: this.index, file, batch, invalid: invalid.length });
   }
 
   private recheckLater(name: string, delayMs: number): void {
@@ -318,6 +353,21 @@ class DirectoryReader {
   private warn(file: string, reason: string): void {
     this.options.onProblem({ kind: 'warning', file, reason, count: 0 });
   }
+}
+
+/** `.json` files read ahead of the one being processed. */
+const READ_AHEAD_FILES = 4;
+
+type FileTimes = Pick<Stats, 'size' | 'mtimeMs'>;
+
+/**
+ * A `.json` file as fetched: its size and time, and for a file small enough to be parsed
+ * whole, its bytes, or its events already scanned from element `first` on a reader thread.
+ */
+interface JsonSnapshot extends FileTimes {
+  readonly isFile: boolean;
+  readonly bytes?: Buffer;
+  readonly scanned?: { readonly first: number; readonly read: JsonRead } | undefined;
 }
 
 function describeError(error: unknown): string {

@@ -1,5 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { FileHandle } from 'node:fs/promises';
+import { EventBatch } from '../../operators/batch.js';
+import { type ScanPart, scanJsonArray } from './scan-events.js';
 import { BatchCollector } from './validate-values.js';
 
 /** Above this size a `.json` array is split element by element instead of parsed whole. */
@@ -22,6 +24,36 @@ export function parseJsonDocument(bytes: Buffer): JsonDocument {
   } catch (error) {
     return { ok: false, reason: `not valid JSON (${(error as Error).message})` };
   }
+}
+
+export type JsonRead =
+  | {
+      readonly ok: true;
+      /** Batches of the elements from `first` on. */
+      readonly parts: readonly ScanPart[];
+      /** Elements in the whole document. */
+      readonly count: number;
+      readonly badUtf8: boolean;
+    }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * The events of a `.json` file from element `first` on, in batches of at most
+ * {@link MAX_BATCH_ELEMENTS}: scanned straight into columns, with {@link parseJsonDocument}
+ * (the general path) for the exact reason when the file is not valid JSON.
+ */
+export function readJsonDocument(bytes: Buffer, first: number): JsonRead {
+  const scan = scanJsonArray(bytes, { first, maxBatchElements: MAX_BATCH_ELEMENTS });
+  if (scan !== undefined) return { ok: true, ...scan };
+  const document = parseJsonDocument(bytes);
+  if (!document.ok) return document;
+  // The scanner declines exactly the documents JSON.parse rejects; should they ever differ,
+  // the general path still reads the file.
+  const parts = [...collectValues(document.values, first)].map((collector) => ({
+    batch: EventBatch.fromParsed(collector.events),
+    invalid: collector.invalid,
+  }));
+  return { ok: true, parts, count: document.values.length, badUtf8: document.badUtf8 };
 }
 
 /** Validates the values of a parsed document from `first` on, in batches. */

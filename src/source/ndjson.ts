@@ -1,6 +1,7 @@
-import { isUtf8 } from 'node:buffer';
 import type { FileHandle } from 'node:fs/promises';
-import { BatchCollector } from './validate-values.js';
+import type { EventBatch } from '../../operators/batch.js';
+import { scanNdjsonLines } from './scan-events.js';
+import type { InvalidValue } from './validate-values.js';
 
 /** Events per batch when a file or chunk is larger: one batch in memory, whatever the file. */
 export const MAX_BATCH_LINES = 50_000;
@@ -14,16 +15,17 @@ export interface LinesRead {
 }
 
 export interface NdjsonChunk {
-  readonly collector: BatchCollector;
+  readonly batch: EventBatch;
+  readonly invalid: readonly InvalidValue[];
   /** Lines with invalid UTF-8, decoded with U+FFFD in place of the bad bytes. */
   readonly badUtf8Lines: readonly number[];
 }
 
 /**
- * Reads the complete lines between `from.offset` and `end` as chunks of at most
- * {@link MAX_BATCH_LINES} lines. A last line without its newline is left for later, unless
- * `takeUnterminated` (the end of input in `--once` mode). Lines are split on bytes, so a
- * multi-byte character is never cut between two reads.
+ * Reads the complete lines between `from.offset` and `end` as batches of at most
+ * {@link MAX_BATCH_LINES} events. A last line without its newline is left for later, unless
+ * `takeUnterminated` (the end of input in `--once` mode). Lines are cut on bytes, so a
+ * multi-byte character is never split between two reads, and scanned straight into columns.
  */
 export async function* readNdjsonLines(
   handle: FileHandle,
@@ -32,30 +34,28 @@ export async function* readNdjsonLines(
   takeUnterminated: boolean,
 ): AsyncGenerator<NdjsonChunk & LinesRead> {
   let offset = from.offset;
-  let lineNo = from.lines;
+  let lines = from.lines;
   let position = offset;
+  // Complete lines not yet scanned, and the bytes of a line still waiting for its newline.
+  let complete: Buffer[] = [];
+  let completeLines = 0;
   let pending: Buffer[] = [];
-  let chunk = newChunk();
-  let linesInChunk = 0;
   const buffer = Buffer.allocUnsafe(READ_SIZE);
 
-  const takeLine = (bytes: Buffer, terminated: boolean) => {
-    lineNo += 1;
-    offset += bytes.length + (terminated ? 1 : 0);
-    const line = stripCr(bytes);
-    if (isBlank(line)) return;
-    linesInChunk += 1;
-    const text = line.toString('utf8');
-    if (!isUtf8(line)) chunk.badUtf8Lines.push(lineNo);
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      chunk.collector.reject(`not valid JSON (${(error as Error).message})`, { line: lineNo });
-      return;
+  function* scan(all: boolean): Generator<NdjsonChunk & LinesRead> {
+    if (complete.length === 0) return;
+    const bytes = complete.length === 1 ? complete[0]! : Buffer.concat(complete);
+    let at = 0;
+    while (at < bytes.length && (all || completeLines >= MAX_BATCH_LINES)) {
+      const chunk = scanNdjsonLines(bytes.subarray(at), lines + 1, MAX_BATCH_LINES);
+      at += chunk.consumed;
+      offset += chunk.consumed;
+      lines += chunk.lines;
+      completeLines -= chunk.lines;
+      yield { ...chunk, offset, lines };
     }
-    chunk.collector.add(value, { line: lineNo });
-  };
+    complete = at < bytes.length ? [bytes.subarray(at)] : [];
+  }
 
   while (position < end) {
     const { bytesRead } = await handle.read(
@@ -66,35 +66,27 @@ export async function* readNdjsonLines(
     );
     if (bytesRead === 0) break;
     position += bytesRead;
-    const data = buffer.subarray(0, bytesRead);
-    let start = 0;
-    for (let newline = data.indexOf(10, start); newline !== -1; newline = data.indexOf(10, start)) {
-      const piece = data.subarray(start, newline);
-      takeLine(pending.length > 0 ? Buffer.concat([...pending, piece]) : piece, true);
-      pending = [];
-      start = newline + 1;
-      if (linesInChunk >= MAX_BATCH_LINES) {
-        yield { ...chunk, offset, lines: lineNo };
-        chunk = newChunk();
-        linesInChunk = 0;
-      }
+    // Copies: `buffer` is reused by the next read.
+    const data = Buffer.from(buffer.subarray(0, bytesRead));
+    const cut = data.lastIndexOf(10) + 1;
+    if (cut === 0) {
+      pending.push(data);
+      continue;
     }
-    // Copy: `buffer` is reused by the next read.
-    if (start < data.length) pending.push(Buffer.from(data.subarray(start)));
+    complete.push(...pending, data.subarray(0, cut));
+    pending = cut < data.length ? [data.subarray(cut)] : [];
+    completeLines += countNewlines(data, cut);
+    yield* scan(false);
   }
-  if (takeUnterminated && pending.length > 0) takeLine(Buffer.concat(pending), false);
-  yield { ...chunk, offset, lines: lineNo };
+  if (takeUnterminated && pending.length > 0) {
+    complete.push(...pending);
+    completeLines += 1;
+  }
+  yield* scan(true);
 }
 
-function newChunk(): { collector: BatchCollector; badUtf8Lines: number[] } {
-  return { collector: new BatchCollector(), badUtf8Lines: [] };
-}
-
-function stripCr(line: Buffer): Buffer {
-  return line.length > 0 && line[line.length - 1] === 13 ? line.subarray(0, line.length - 1) : line;
-}
-
-function isBlank(line: Buffer): boolean {
-  for (const byte of line) if (byte !== 32 && byte !== 9) return false;
-  return true;
+function countNewlines(data: Buffer, end: number): number {
+  let count = 0;
+  for (let at = data.indexOf(10); at !== -1 && at < end; at = data.indexOf(10, at + 1)) count += 1;
+  return count;
 }

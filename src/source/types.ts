@@ -33,4 +33,9 @@ export interface SourceOptions {
    * so a slow reader never makes memory grow.
    */
   readonly ready?: () => Promise<void>;
+  /**
+   * Threads that read and scan `.json` files in parallel with the operators (0 or absent:
+   * read on the calling thread). Only from the compiled package, where the thread's script is.
+   */
+  readonly readerThreads?: number;
 }
