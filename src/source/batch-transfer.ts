@@ -52,8 +52,10 @@ function encodePart({ batch, invalid }: ScanPart): TransferredPart {
   const services = dictionaryCode(batch.services);
   const messages = dictionaryCode(batch.messages);
   const kept: [number, LogEvent][] = [];
-  if (batch.events)
-    batch.events.forEach((event, i) => event !== undefined && kept.push([i, event]));
+  // forEach skips the holes of a sparse array: only the events that were kept.
+  batch.events?.forEach((event, i) => {
+    kept.push([i, event]);
+  });
   return {
     serviceIds: services.ids,
     serviceNames: services.values,

@@ -220,10 +220,11 @@ class DirectoryReader {
     if (file.size > WHOLE_FILE_LIMIT) return this.readLargeJson(name, path, file, state, signature);
 
     let bytes = file.bytes;
-    const readFrom = async (first: number) =>
-      file.scanned?.first === first
-        ? file.scanned.read
-        : readJsonDocument((bytes ??= await readFile(path)), first);
+    const readFrom = async (first: number) => {
+      if (file.scanned?.first === first) return file.scanned.read;
+      bytes ??= await readFile(path);
+      return readJsonDocument(bytes, first);
+    };
     let document = await readFrom(state.consumed);
     if (!document.ok) {
       // A file still being written does not parse yet: it is broken only once it has stopped
