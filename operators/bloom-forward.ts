@@ -97,16 +97,30 @@ export function forwardedEvents(filter: BloomFilter): OperatorFunction<OperatorI
   });
 }
 
-/** Calls `visit` with each event of the batch whose message tests positive; returns how many. */
+/** Distinct messages of a batch whose answers are remembered. */
+const MEMO_LIMIT = 4096;
+
+/**
+ * Calls `visit` with each event of the batch whose message tests positive; returns how many.
+ * Logs repeat their messages, so each distinct message of the batch is hashed once.
+ */
 function forEachForwarded(
   filter: BloomFilter,
   batch: EventBatch,
   visit: ((event: LogEvent) => void) | undefined,
 ): number {
   const { messages } = batch;
+  const tested = new Map<string, boolean>();
   let forwarded = 0;
   for (let i = 0; i < messages.length; i++) {
-    if (filter.has(messages[i]!)) {
+    const message = messages[i]!;
+    let positive = tested.get(message);
+    if (positive === undefined) {
+      positive = filter.has(message);
+      // Bounded: a batch of all-distinct messages gains nothing from remembering them.
+      if (tested.size < MEMO_LIMIT) tested.set(message, positive);
+    }
+    if (positive) {
       forwarded++;
       visit?.(batch.eventAt(i));
     }

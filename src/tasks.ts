@@ -60,7 +60,11 @@ export async function createTasks(options: RunOptions): Promise<Tasks> {
       case 'lazy-groups':
         operators.set(
           name,
-          lazyGroups({ batchSize: options.batchSize, groupEverySeconds: options.groupEvery }),
+          lazyGroups({
+            batchSize: options.batchSize,
+            groupEverySeconds: options.groupEvery,
+            workers: options.lazyWorkers ?? 0,
+          }),
         );
         break;
       case 'keyed-windows':

@@ -12,6 +12,7 @@ import {
   seed,
   taskNames,
   UsageError,
+  workerCount,
 } from './values.js';
 
 interface OptionSpec<T> {
@@ -96,6 +97,13 @@ export const RUN_OPTION_SPECS = {
     description: 'Task 5 events per batch',
     parse: positiveInteger,
     shownDefault: '50000',
+  },
+  lazyWorkers: {
+    flag: '--lazy-workers <n>',
+    description:
+      "Task 5 threads reducing batches: a number, or 'auto' (one per core on large inputs)",
+    parse: workerCount,
+    shownDefault: '0: reduce on the main thread, files are already parsed on every core',
   },
   groupEvery: {
     flag: '--group-every <dur>',

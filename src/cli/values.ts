@@ -105,3 +105,7 @@ export function oneOf<T extends string>(...choices: T[]): Parse<T> {
     return text as T;
   };
 }
+
+/** A number of threads, or `auto` (one per core when the input is large). */
+export const workerCount: Parse<number | 'auto'> = (value) =>
+  String(value).trim() === 'auto' ? 'auto' : nonNegativeInteger(value);

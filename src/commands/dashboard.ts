@@ -28,7 +28,7 @@ export async function dashboardCommand(
   const quit = new Subject<void>();
   const batches = openSource(source, {
     follow: !options.once,
-    readerThreads: availableParallelism(),
+    readerThreads: Math.max(1, availableParallelism() - 1),
     onProblem: monitor.problem,
   }).pipe(tap(monitor.batch), takeUntil(quit));
   const tasks = await createTasks(options);

@@ -19,7 +19,7 @@ export async function runCommand(source: string, options: RunOptions): Promise<n
     follow: !options.once,
     onProblem: (p) => reportProblem(p),
     ready: sink.ready,
-    readerThreads: availableParallelism(),
+    readerThreads: Math.max(1, availableParallelism() - 1),
   });
   const tasks = await createTasks(options);
 

@@ -4,22 +4,13 @@
  * screen, flickering, once its output reaches the terminal's height) nor wider.
  */
 
-export type PanelId =
-  | 'running-average'
-  | 'sliding-window'
-  | 'reservoir'
-  | 'bloom'
-  | 'lazy-groups'
-  | 'keyed-windows';
+import { TASK_NAMES, type TaskName } from '../../operators/records.js';
 
-export const PANEL_ORDER: readonly PanelId[] = [
-  'running-average',
-  'sliding-window',
-  'reservoir',
-  'bloom',
-  'lazy-groups',
-  'keyed-windows',
-];
+/** One panel per task, named as the task. */
+export type PanelId = TaskName;
+
+/** The panels in the order of the tasks. */
+export const PANEL_ORDER: readonly PanelId[] = TASK_NAMES;
 
 export interface TerminalSize {
   readonly columns: number;

@@ -2,9 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { CLI, REPO, runCli, tempDir } from '../support/cli.js';
+import { PANEL_TITLES } from '../support/dashboard.js';
+import { waitUntil } from '../support/wait.js';
 
 /**
  * The dashboard as a person sees it: the real command line in a tmux pseudo-terminal,
@@ -19,31 +20,13 @@ const hasTmux = (() => {
   }
 })();
 
-const TITLES = [
-  'Running average',
-  'Sliding window',
-  'Reservoir',
-  'Bloom',
-  'Lazy groups',
-  'Keyed windows',
-];
-
 function tmux(...args: string[]): string {
   return execFileSync('tmux', args, { encoding: 'utf8' });
 }
 
-async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 15_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Each check runs tmux, so the screen is checked less often than usual, and for longer. */
+const waitFor = (condition: () => boolean, what: string) =>
+  waitUntil(condition, what, { timeoutMs: 15_000, intervalMs: 100 });
 
 describe.runIf(hasTmux)('logstream dashboard in a terminal', () => {
   it.each([
@@ -74,7 +57,7 @@ describe.runIf(hasTmux)('logstream dashboard in a terminal', () => {
       try {
         const screen = () => tmux('capture-pane', '-p', '-t', session);
         await waitFor(
-          () => TITLES.every((title) => screen().includes(title)),
+          () => PANEL_TITLES.every((title) => screen().includes(title)),
           'the six panel titles',
         );
         await waitFor(

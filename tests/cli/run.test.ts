@@ -1,8 +1,16 @@
-import { spawn } from 'node:child_process';
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, event, REPO, recordsOf, runCli, tempDir, writeLogFile } from '../support/cli.js';
+import {
+  CLI,
+  event,
+  REPO,
+  recordsOf,
+  runCli,
+  spawnNode,
+  tempDir,
+  writeLogFile,
+} from '../support/cli.js';
 import { startCli } from '../support/follow.js';
 
 /** What Task 1 must report over a set of events, counted here without the library. */
@@ -291,26 +299,14 @@ describe('logstream run --config', () => {
 
 describe('logstream run: pipes', () => {
   /** `logstream run <source> --once | head -1`: the reader goes away after the first line. */
-  function firstLineThenClose(source: string) {
-    return new Promise<{ code: number | null; stderr: string; first: string }>(
-      (resolve, reject) => {
-        const child = spawn(process.execPath, [CLI, 'run', source, '--once'], {
-          cwd: REPO,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-          stderr += chunk;
-        });
-        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-          stdout += chunk;
-          if (stdout.includes('\n')) child.stdout.destroy();
-        });
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stderr, first: stdout.split('\n')[0]! }));
-      },
-    );
+  async function firstLineThenClose(source: string) {
+    const cli = spawnNode([CLI, 'run', source, '--once']);
+    cli.child.stdin.end();
+    cli.child.stdout.on('data', () => {
+      if (cli.stdout().includes('\n')) cli.child.stdout.destroy();
+    });
+    const { code, stderr, stdout } = await cli.exited;
+    return { code, stderr, first: stdout.split('\n')[0]! };
   }
 
   it('`run data --once | head -1` exits 0 without a word on stderr', async () => {

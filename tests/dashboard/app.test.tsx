@@ -4,6 +4,7 @@ import type { LogEvent } from '../../operators/event.js';
 import { Dashboard } from '../../src/dashboard/app.js';
 import { displayWidth } from '../../src/dashboard/text.js';
 import type { SourceStats, TaskOutput } from '../../src/dashboard/types.js';
+import { PANEL_TITLES } from '../support/dashboard.js';
 import {
   advance,
   bloom,
@@ -24,15 +25,6 @@ import {
 vi.hoisted(() => {
   process.env.FORCE_COLOR = '0';
 });
-
-const TITLES = [
-  'Running average',
-  'Sliding window',
-  'Reservoir',
-  'Bloom',
-  'Lazy groups',
-  'Keyed windows',
-];
 
 interface Streams {
   outputs: Subject<TaskOutput>;
@@ -131,7 +123,7 @@ describe('Dashboard', () => {
     feedEverything(s);
     await advance(100);
     const frame = expectFits(lastFrame(), 80, 24).join('\n');
-    for (const title of TITLES) expect(frame).toContain(title);
+    for (const title of PANEL_TITLES) expect(frame).toContain(title);
     expect(frame).toMatch(/source data\/ · files 3 · events 4000/);
     expect(frame).toMatch(/invalid 2 · broken 1 · latest error: bad\.json: Unexpected end/);
     expect(frame).toContain('q quit');
@@ -151,7 +143,7 @@ describe('Dashboard', () => {
     expect(titleLine).toContain('Sliding window');
     expect(titleLine).toContain('Reservoir');
     expect(frameLines.join('\n')).toContain('╭');
-    for (const title of TITLES) expect(frameLines.join('\n')).toContain(title);
+    for (const title of PANEL_TITLES) expect(frameLines.join('\n')).toContain(title);
     unmount();
   });
 

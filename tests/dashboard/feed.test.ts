@@ -1,5 +1,4 @@
 import { NEVER, Subject, throwError } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
   applyInput,
@@ -11,6 +10,7 @@ import {
   KEYED_WINDOWS_KEPT,
 } from '../../src/dashboard/feed.js';
 import type { SourceStats } from '../../src/dashboard/types.js';
+import { testScheduler } from '../support/events.js';
 import { keyedWindow, lazyGroups, output, slidingWindow } from './helpers.js';
 
 const stats = (events: number): SourceStats => ({
@@ -91,7 +91,7 @@ describe('applyInput', () => {
 
 describe('dashboardFeed', () => {
   it('measures events per second from the stats and lets it fall when the source is quiet', () => {
-    const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    const scheduler = testScheduler();
     scheduler.run(({ cold, flush }) => {
       const rates: (number | null)[] = [];
       const feed = dashboardFeed(

@@ -67,49 +67,61 @@ export function output(record: TaskRecord, batch = 1, file = 'a.json'): TaskOutp
   return { batch, file, record };
 }
 
-export function runningAverage(
-  services: [string, number, number][],
-  extra: Partial<RunningAverageRecord> = {},
-): RunningAverageRecord {
+/** Per-service counts: `[service, successes or failures, total]`. */
+type ServiceCounts = readonly (readonly [service: string, count: number, total: number])[];
+
+const rateOf = (count: number, total: number) => (total === 0 ? null : count / total);
+
+/** The totals and the per-service list of a record that counts successes. */
+function successCounts(services: ServiceCounts) {
   const successes = services.reduce((sum, [, s]) => sum + s, 0);
   const total = services.reduce((sum, [, , t]) => sum + t, 0);
   return {
-    task: 'running-average',
-    oldest: 1_714_564_800,
-    newest: 1_714_564_860,
     successes,
     total,
-    rate: total === 0 ? null : successes / total,
+    rate: rateOf(successes, total),
     services: services.map(([service, s, t]) => ({
       service,
       successes: s,
       total: t,
-      rate: t === 0 ? null : s / t,
+      rate: rateOf(s, t),
     })),
+  };
+}
+
+/** The same sums for a record that counts failures: the counts are failures. */
+function failureCounts(services: ServiceCounts) {
+  const { successes: failures, services: rows, ...totals } = successCounts(services);
+  return {
+    failures,
+    ...totals,
+    services: rows.map(({ successes, ...row }) => ({ ...row, failures: successes })),
+  };
+}
+
+export function runningAverage(
+  services: ServiceCounts,
+  extra: Partial<RunningAverageRecord> = {},
+): RunningAverageRecord {
+  return {
+    task: 'running-average',
+    oldest: 1_714_564_800,
+    newest: 1_714_564_860,
+    ...successCounts(services),
     ...extra,
   };
 }
 
 export function slidingWindow(
-  services: [string, number, number][],
+  services: ServiceCounts,
   extra: Partial<SlidingWindowRecord> = {},
 ): SlidingWindowRecord {
-  const failures = services.reduce((sum, [, f]) => sum + f, 0);
-  const total = services.reduce((sum, [, , t]) => sum + t, 0);
   return {
     task: 'sliding-window',
     windowStart: 1_714_564_800,
     windowEnd: 1_714_564_860,
-    failures,
-    total,
-    rate: total === 0 ? null : failures / total,
+    ...failureCounts(services),
     late: 0,
-    services: services.map(([service, f, t]) => ({
-      service,
-      failures: f,
-      total: t,
-      rate: t === 0 ? null : f / t,
-    })),
     ...extra,
   };
 }
@@ -147,25 +159,11 @@ export function bloom(extra: Partial<BloomRecord> = {}): BloomRecord {
 }
 
 export function lazyGroups(
-  services: [string, number, number][],
+  services: ServiceCounts,
   extra: Partial<LazyGroupsRecord> & { batches?: number } = {},
 ): LazyGroupsRecord {
-  const successes = services.reduce((sum, [, s]) => sum + s, 0);
-  const total = services.reduce((sum, [, , t]) => sum + t, 0);
-  return {
-    task: 'lazy-groups',
-    events: total,
-    successes,
-    total,
-    rate: total === 0 ? null : successes / total,
-    services: services.map(([service, s, t]) => ({
-      service,
-      successes: s,
-      total: t,
-      rate: t === 0 ? null : s / t,
-    })),
-    ...extra,
-  };
+  const counts = successCounts(services);
+  return { task: 'lazy-groups', events: counts.total, ...counts, ...extra };
 }
 
 export function keyedWindow(

@@ -1,19 +1,17 @@
 import { from, lastValueFrom, Subject, toArray } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { EventBatch } from '../../operators/batch.js';
 import { BloomFilter } from '../../operators/bloom-filter.js';
 import { bloomForward, forwardedEvents } from '../../operators/bloom-forward.js';
 import type { LogEvent } from '../../operators/event.js';
+import { BASE_TIME as base, event as statusEvent, testScheduler } from '../support/events.js';
 
-const base = 1_700_000_000;
 const event = (service: string, offset: number, message: string): LogEvent => ({
   service,
   timestamp: base + offset,
   message,
 });
-const status = (code: number, offset = 0) =>
-  event('monitoring', offset, `HTTP Status Code: ${code}`);
+const status = (code: number, offset = 0) => statusEvent('monitoring', offset, code);
 
 /** The seed's filter: 1024 bytes, 3 hashes, two messages of interest. */
 function seedFilter(): BloomFilter {
@@ -23,16 +21,12 @@ function seedFilter(): BloomFilter {
   return filter;
 }
 
-function scheduler() {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
-
 describe('bloomForward', () => {
   it('forwards the 500 and not the 200 of one batch (the seed test)', () => {
     const filter = seedFilter();
     const ok = status(200, 1);
     const failed = status(500, 2);
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('-a|', { a: [ok, failed] });
       expectObservable(source.pipe(bloomForward({ filter }))).toBe('-x|', {
         x: {
@@ -55,7 +49,7 @@ describe('bloomForward', () => {
 
   it('keeps cumulative counts across inputs and per-input counts in batch fields', () => {
     const filter = seedFilter();
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('a-b-c-d|', {
         a: [status(500), status(404)],
         b: status(500),
@@ -87,7 +81,7 @@ describe('bloomForward', () => {
 
   it('matches whole messages only: a message that contains a pattern is not forwarded', () => {
     const filter = seedFilter();
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('a|', {
         a: [
           event('api', 1, 'GET /x HTTP Status Code: 500'),
@@ -108,7 +102,7 @@ describe('bloomForward', () => {
       { service: '', timestamp: base, message: 'HTTP Status Code: 500' },
       null,
     ] as unknown as LogEvent[];
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('ab|', { a: invalid, b: [...invalid, status(500)] });
       expectObservable(source.pipe(bloomForward({ filter }))).toBe('xy|', {
         x: expect.objectContaining({ checked: 0, forwarded: 0, ratio: null, batchRatio: null }),
@@ -120,7 +114,7 @@ describe('bloomForward', () => {
   it('accepts a columnar EventBatch as one input value', () => {
     const filter = seedFilter();
     const batch = EventBatch.of([status(500), status(500), status(302)]);
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       expectObservable(cold('a|', { a: batch }).pipe(bloomForward({ filter }))).toBe('x|', {
         x: expect.objectContaining({ checked: 3, forwarded: 2, batchRatio: 2 / 3 }),
       });
@@ -145,7 +139,7 @@ describe('bloomForward', () => {
 
   it('starts from zero for each subscription while sharing one filter', () => {
     const filter = seedFilter();
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const forwarded = cold('a|', { a: status(500) }).pipe(bloomForward({ filter }));
       const first = { x: expect.objectContaining({ checked: 1, forwarded: 1 }) };
       expectObservable(forwarded).toBe('x|', first);
@@ -179,7 +173,7 @@ describe('bloomForward', () => {
         log.push(`${this.prefix} complete`);
       },
     };
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('ab|', { a: status(500, 1), b: [status(500, 2), status(201, 3)] });
       expectObservable(source.pipe(bloomForward({ filter, forwarded: observer }))).toBe('xy|', {
         x: expect.objectContaining({ forwarded: 1 }),
@@ -215,7 +209,7 @@ describe('forwardedEvents', () => {
 
   it('emits the events of one input synchronously, in the frame of that input', () => {
     const filter = seedFilter();
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('a-b-c|', {
         a: [status(500, 1), status(500, 2)],
         b: status(200),

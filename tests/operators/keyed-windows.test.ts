@@ -1,20 +1,14 @@
 import fc from 'fast-check';
 import { from, lastValueFrom, Subject, toArray } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../operators/event.js';
 import { FailureRateBaseline } from '../../operators/ewma.js';
 import { type KeyedWindowsOptions, keyedWindows } from '../../operators/keyed-windows.js';
 import { createRandom } from '../../operators/random.js';
 import type { KeyedWindowRecord } from '../../operators/records.js';
+import { BASE_TIME as base, eventBuilder, testScheduler } from '../support/events.js';
 
-// A multiple of every window length and slide used below, so windows start at base + k·slide.
-const base = 1_700_000_000;
-const event = (service: string, offset: number, status: number | null): LogEvent => ({
-  service,
-  timestamp: base + offset,
-  message: status === null ? 'no code here' : `GET /x HTTP Status Code: ${status}`,
-});
+const event = eventBuilder({ prefix: 'GET /x ' });
 
 /** A closed window before any score exists. */
 function closed(
@@ -39,13 +33,9 @@ function closed(
   };
 }
 
-function scheduler() {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
-
 describe('keyedWindows', () => {
   it('emits a tumbling window once the watermark reaches its end, the rest at completion', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('-a-b-c-d-e|', {
         a: [event('api', 1, 200)],
         b: [event('api', 5, 500)],
@@ -63,7 +53,7 @@ describe('keyedWindows', () => {
   });
 
   it('closes a window when the watermark equals its end, and puts an event at an end in the next window', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('-a-b|', {
         a: [event('api', 10, 200), event('api', 9.5, 500)],
         b: [event('api', 40, 200)], // watermark exactly 10
@@ -77,7 +67,7 @@ describe('keyedWindows', () => {
   });
 
   it('counts an event for a closed window as late, in no window, and reports it with the next window of its service', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('-a-b-----c|', {
         a: [event('api', 1, 200), event('web', 2, 200)],
         b: [event('api', 41, 200)], // closes [0, 10) of api and of web
@@ -93,7 +83,7 @@ describe('keyedWindows', () => {
   });
 
   it('judges a micro-batch against the watermark of the batches before it', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       // t=3 arrives with t=100 but is on time: the watermark moves to 70 after the batch.
       const source = cold('-a|', { a: [event('api', 100, 200), event('api', 3, 500)] });
       expectObservable(source.pipe(keyedWindows())).toBe('-x(y|)', {
@@ -104,7 +94,7 @@ describe('keyedWindows', () => {
   });
 
   it('puts an event in every overlapping sliding window', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('-a|', { a: [event('api', 7, 200)] });
       const windows = source.pipe(keyedWindows({ windowSeconds: 10, slideSeconds: 5 }));
       expectObservable(windows).toBe('--(xy|)', {
@@ -115,7 +105,7 @@ describe('keyedWindows', () => {
   });
 
   it('counts a sliding event late once when one of its windows is closed, and adds it to the open one', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('-a-b-c|', {
         a: [event('api', 7, 200)],
         b: [event('api', 40, 200)], // watermark 10: closes [-5, 5) (empty) and [0, 10)
@@ -132,7 +122,7 @@ describe('keyedWindows', () => {
   });
 
   it('flushes every open window once at completion, by window end then service name', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('-a-b|', {
         a: [event('b', 12, 200), event('a', 3, 200), event('__proto__', 15, 503)],
         b: [event('a', 14, null), event('constructor', 21, 200)],
@@ -148,7 +138,7 @@ describe('keyedWindows', () => {
   });
 
   it('emits nothing for empty or invalid input, and propagates errors without a flush', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const invalid = { service: 'api', message: 'HTTP Status Code: 200' } as unknown as LogEvent;
       const source = cold('-a-b-#', { a: [], b: [invalid, event('api', 1, 200)] });
       expectObservable(source.pipe(keyedWindows())).toBe('-----#');
@@ -156,7 +146,7 @@ describe('keyedWindows', () => {
   });
 
   it('starts from nothing for each subscription', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const windows = cold('a|', { a: event('api', 1, 200) }).pipe(keyedWindows());
       const only = { x: closed('api', 0, 10, { successes: 1, failures: 0, total: 1 }) };
       expectObservable(windows).toBe('-(x|)', only);

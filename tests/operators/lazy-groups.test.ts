@@ -15,7 +15,6 @@ import {
   throwError,
   toArray,
 } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { EventBatch, NO_STATUS, type OperatorInput } from '../../operators/batch.js';
 import { type LogEvent, validateEvent } from '../../operators/event.js';
@@ -27,18 +26,9 @@ import {
 import { liveReductionWorkers } from '../../operators/lazy-groups-pool.js';
 import { createRandom } from '../../operators/random.js';
 import { runningAverage } from '../../operators/running-average.js';
+import { BASE_TIME as base, event, eventBuilder, testScheduler } from '../support/events.js';
 
 const SEED = 20_240_605;
-const base = 1_700_000_000;
-const event = (service: string, offset: number, status: number | null): LogEvent => ({
-  service,
-  timestamp: base + offset,
-  message: status === null ? 'no code here' : `HTTP Status Code: ${status}`,
-});
-
-function scheduler() {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
 
 /** Every value a source emits, for sources that complete synchronously. */
 function valuesOf<T>(source: Observable<T>): T[] {
@@ -51,7 +41,7 @@ describe('lazyGroups (marble tests, in the calling thread)', () => {
   const inThread = (options: LazyGroupsOptions = {}) => lazyGroups({ workers: 0, ...options });
 
   it('emits the totals each time a batch is complete, and the final totals at the end', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('-a-b-c-d-e-f-|', {
         a: event('api', 1, 200),
         b: event('api', 2, 500),
@@ -92,7 +82,7 @@ describe('lazyGroups (marble tests, in the calling thread)', () => {
   });
 
   it('behaves as its JSDoc diagram shows', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('-a-b-c-d----------|', {
         a: event('api', 1, 200),
         b: event('api', 2, 500),
@@ -109,7 +99,7 @@ describe('lazyGroups (marble tests, in the calling thread)', () => {
   });
 
   it('cuts one large input value into several batches, skipping invalid events', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const values = [
         event('api', 1, 200),
         { service: 'api' } as unknown as LogEvent,
@@ -130,7 +120,7 @@ describe('lazyGroups (marble tests, in the calling thread)', () => {
   });
 
   it('flushes the partial batch after idleMs without input, timed from the last input', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('a 699ms b 2000ms |', {
         a: event('api', 1, 200),
         b: event('api', 2, 503),
@@ -153,7 +143,7 @@ describe('lazyGroups (marble tests, in the calling thread)', () => {
   });
 
   it('does not emit on idle when nothing arrived since the last record', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       // The batch completes at 1 ms: nothing waits, so 3 s of silence emit nothing.
       const completed = cold('ab 3000ms |', { a: event('api', 1, 200), b: event('api', 2, 200) });
       expectObservable(completed.pipe(inThread({ batchSize: 2 }))).toBe('-x 3000ms (z|)', {
@@ -175,7 +165,7 @@ describe('lazyGroups (marble tests, in the calling thread)', () => {
   });
 
   it('takes its idle time and scheduler from the options', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('a 99ms |', { a: event('api', 1, 200) });
       expectObservable(source.pipe(inThread({ batchSize: 10, idleMs: 20 }))).toBe(
         '20ms x 79ms (z|)',
@@ -193,7 +183,7 @@ describe('lazyGroups (marble tests, in the calling thread)', () => {
 
   it('reads nothing before subscription and starts from zero for each subscription', () => {
     let subscriptions = 0;
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = defer(() => {
         subscriptions += 1;
         return cold('-a-|', { a: [event('api', 1, 200), event('web', 2, 500)] });
@@ -212,12 +202,8 @@ describe('lazyGroups (marble tests, in the calling thread)', () => {
 
   it('groups per service per time bucket, merging buckets across batches', () => {
     const start = 1_699_999_980; // a multiple of 60
-    const at = (service: string, offset: number, status: number | null): LogEvent => ({
-      service,
-      timestamp: start + offset,
-      message: status === null ? 'no code' : `HTTP Status Code: ${status}`,
-    });
-    scheduler().run(({ cold, expectObservable }) => {
+    const at = eventBuilder({ start });
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('a-b-|', {
         a: [at('api', 0, 200), at('api', 59.9, 500)],
         b: [at('web', 125, null), at('api', 60, 200), at('api', 30, 201)],

@@ -1,23 +1,16 @@
 import fc from 'fast-check';
 import { from } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { EventBatch, NO_STATUS, type OperatorInput } from '../../operators/batch.js';
 import type { LogEvent } from '../../operators/event.js';
 import { createRandom } from '../../operators/random.js';
 import type { ReservoirRecord } from '../../operators/records.js';
 import { reservoirSample } from '../../operators/reservoir-sample.js';
+import { eventBuilder, testScheduler } from '../support/events.js';
 
-const event = (status: number | null, service = 'api'): LogEvent => ({
-  service,
-  timestamp: 1_700_000_000,
-  message: status === null ? 'no code here' : `GET /x HTTP Status Code: ${status}`,
-});
+const requestEvent = eventBuilder({ prefix: 'GET /x ' });
+const event = (status: number | null, service = 'api') => requestEvent(service, 0, status);
 const events = (statuses: readonly (number | null)[]): LogEvent[] => statuses.map((s) => event(s));
-
-function scheduler() {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
 
 /** Every record emitted for `inputs`, synchronously. */
 function records(
@@ -53,7 +46,7 @@ const Z_999 = 3.2905;
 
 describe('reservoirSample', () => {
   it('emits the sample after each input, unchanged for an input with nothing to sample', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('-a-b-c|', {
         a: events([200, 500]),
         b: event(null),
@@ -89,13 +82,13 @@ describe('reservoirSample', () => {
   });
 
   it('emits nothing for an empty source', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       expectObservable(cold<OperatorInput>('|').pipe(reservoirSample({ seed: 1 }))).toBe('|');
     });
   });
 
   it('reports an empty sample for empty batches and fills once data arrives', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('ab-c|', {
         a: [],
         b: [event(null), { service: 'api' } as unknown as LogEvent],

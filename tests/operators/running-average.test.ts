@@ -1,21 +1,10 @@
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { type LogEvent, runningAverage } from '../../operators/index.js';
-
-const base = 1_700_000_000;
-const event = (service: string, offset: number, status: number | null): LogEvent => ({
-  service,
-  timestamp: base + offset,
-  message: status === null ? 'no code here' : `HTTP Status Code: ${status}`,
-});
-
-function scheduler() {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
+import { BASE_TIME as base, event, testScheduler } from '../support/events.js';
 
 describe('runningAverage', () => {
   it('updates the success rate batch by batch (the seed test)', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('-a-b|', {
         a: [event('monitoring', 48, 200), event('monitoring', 96, 500)],
         b: [event('monitoring', 144, 200)],
@@ -44,7 +33,7 @@ describe('runningAverage', () => {
   });
 
   it('emits once per single event and counts only events with a status in rates', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('ab|', { a: event('api', 5, null), b: event('api', 1, 301) });
       const rates = source.pipe(runningAverage());
       expectObservable(rates).toBe('xy|', {
@@ -60,7 +49,7 @@ describe('runningAverage', () => {
   });
 
   it('keeps services such as __proto__ and constructor as plain keys, sorted by name', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('a|', {
         a: [event('constructor', 1, 200), event('__proto__', 2, 404), event('\u200b', 3, 204)],
       });
@@ -77,7 +66,7 @@ describe('runningAverage', () => {
   });
 
   it('skips invalid events and reports nulls before any valid one', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('a|', { a: [{ service: 'x' } as unknown as LogEvent] });
       expectObservable(source.pipe(runningAverage())).toBe('x|', {
         x: {
@@ -94,7 +83,7 @@ describe('runningAverage', () => {
   });
 
   it('starts from zero for each subscription', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const averaged = cold('a|', { a: event('api', 1, 200) }).pipe(runningAverage());
       const first = { a: expect.objectContaining({ successes: 1, total: 1 }) };
       expectObservable(averaged).toBe('a|', first);

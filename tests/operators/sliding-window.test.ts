@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { from } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
   EventBatch,
@@ -9,21 +8,11 @@ import {
   type SlidingWindowRecord,
 } from '../../operators/index.js';
 import { slidingWindow } from '../../operators/sliding-window.js';
-
-const base = 1_700_000_000;
-const event = (service: string, offset: number, status: number | null): LogEvent => ({
-  service,
-  timestamp: base + offset,
-  message: status === null ? 'no code here' : `HTTP Status Code: ${status}`,
-});
-
-function scheduler() {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
+import { BASE_TIME as base, event, testScheduler } from '../support/events.js';
 
 describe('slidingWindow (event time)', () => {
   it('counts failures over the last 60 s batch by batch (the seed test)', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('-a-b-c|', {
         a: [event('monitoring', 30, 200), event('monitoring', 90, 500)],
         b: [event('monitoring', 100, 503)],
@@ -65,7 +54,7 @@ describe('slidingWindow (event time)', () => {
   });
 
   it('keeps an event exactly at the window start and evicts it once the end moves past', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('abc|', {
         a: event('api', 10.25, 500),
         b: event('api', 70.25, 200),
@@ -86,7 +75,7 @@ describe('slidingWindow (event time)', () => {
   });
 
   it('counts an event older than the window start as late, and one on the start in the window', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('abc|', {
         a: event('api', 100, 200),
         b: event('api', 39.9, 500),
@@ -107,7 +96,7 @@ describe('slidingWindow (event time)', () => {
   });
 
   it('decides lateness event by event within an array, in array order', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const newestFirst = cold('a|', { a: [event('api', 75, 200), event('api', 10, 500)] });
       const oldestFirst = cold('a|', { a: [event('api', 10, 500), event('api', 75, 200)] });
       // Newest first: 10 < 75 - 60 when it arrives, so it is late. Oldest first: it enters
@@ -122,7 +111,7 @@ describe('slidingWindow (event time)', () => {
   });
 
   it('counts out-of-order events inside the window until the window passes them', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('abcd|', {
         a: event('api', 100, 200),
         b: [event('api', 50, 503), event('api', 45.5, 404)],
@@ -139,7 +128,7 @@ describe('slidingWindow (event time)', () => {
   });
 
   it('lists services by name, keeps status-less ones, and drops those that left the window', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('ab|', {
         a: [
           event('web', 0, 503),
@@ -176,7 +165,7 @@ describe('slidingWindow (event time)', () => {
   });
 
   it('emits the current window for an empty array, nulls before any event', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('abc|', { a: [], b: [event('api', 5, 500)], c: [] });
       const empty: SlidingWindowRecord = {
         task: 'sliding-window',
@@ -203,7 +192,7 @@ describe('slidingWindow (event time)', () => {
   });
 
   it('skips invalid events and moves the window for events without a status', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('ab|', {
         a: [event('api', 0, 500), { service: 'api' } as unknown as LogEvent],
         b: event('api', 10.5, null),
@@ -223,7 +212,7 @@ describe('slidingWindow (event time)', () => {
   });
 
   it('starts from an empty window for each subscription', () => {
-    scheduler().run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const windowed = cold('a|', { a: event('api', 1, 500) }).pipe(slidingWindow());
       const first = { a: expect.objectContaining({ failures: 1, total: 1 }) };
       expectObservable(windowed).toBe('a|', first);
@@ -240,8 +229,8 @@ describe('slidingWindow (event time)', () => {
 
 describe('slidingWindow (processing time)', () => {
   it('counts what arrived in the last windowSeconds of virtual time, whatever the timestamps', () => {
-    const testScheduler = scheduler();
-    testScheduler.run(({ cold, expectObservable }) => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
       // Arrivals at 0, 6, 10 and 11 s; the timestamps (late or far ahead) are not read.
       const source = cold('a 5999ms b 3999ms c 999ms d', {
         a: [event('api', 1000, 500), event('db', -1000, 200)],
@@ -250,7 +239,7 @@ describe('slidingWindow (processing time)', () => {
         d: [],
       });
       const windowed = source.pipe(
-        slidingWindow({ windowSeconds: 10, clock: 'processing', scheduler: testScheduler }),
+        slidingWindow({ windowSeconds: 10, clock: 'processing', scheduler }),
       );
       expectObservable(windowed).toBe('x 5999ms y 3999ms z 999ms w', {
         x: {
@@ -294,11 +283,11 @@ describe('slidingWindow (processing time)', () => {
   });
 
   it('reports null window bounds until the first valid event arrives', () => {
-    const testScheduler = scheduler();
-    testScheduler.run(({ cold, expectObservable }) => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
       const source = cold('a 9ms b', { a: [], b: event('api', 0, 200) });
       const windowed = source.pipe(
-        slidingWindow({ windowSeconds: 1, clock: 'processing', scheduler: testScheduler }),
+        slidingWindow({ windowSeconds: 1, clock: 'processing', scheduler }),
       );
       expectObservable(windowed).toBe('x 9ms y', {
         x: expect.objectContaining({ windowStart: null, windowEnd: null, total: 0 }),

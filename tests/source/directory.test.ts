@@ -1,58 +1,16 @@
-import { spawn } from 'node:child_process';
 import { appendFile, chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { lastValueFrom, type Subscription, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { directorySource, fileKind } from '../../src/source/directory.js';
+import { fileKind } from '../../src/source/directory.js';
 import { MAX_BATCH_LINES } from '../../src/source/ndjson.js';
-import type { SourceBatch, SourceProblem } from '../../src/source/types.js';
-import { event, REPO, tempDir, writeLogFile } from '../support/cli.js';
-import { WAIT_MS } from '../support/follow.js';
+import { event, REPO, spawnNode, tempDir, writeLogFile } from '../support/cli.js';
+import { follow, readOnce, summary, whileFollowing } from '../support/source.js';
+import { WAIT_MS } from '../support/wait.js';
 
 const base = 1_767_225_600;
 const line = (service: string, offset: number, status: number | null = 200) =>
   `${JSON.stringify(event(service, base + offset, status))}\n`;
-
-/** What a batch holds, in a form that reads well in an assertion. */
-const summary = (batch: SourceBatch) => ({
-  index: batch.index,
-  file: batch.file,
-  services: [...batch.batch.services],
-});
-
-/** Reads what the directory holds now (no following), with the problems it reports. */
-async function readOnce(dir: string) {
-  const problems: SourceProblem[] = [];
-  const batches = await lastValueFrom(
-    directorySource(dir, { follow: false, onProblem: (p) => problems.push(p) }).pipe(toArray()),
-  );
-  return { batches, problems };
-}
-
-/** Follows a directory; the test acts on it and waits for what it expects. */
-function follow(dir: string) {
-  const batches: SourceBatch[] = [];
-  const problems: SourceProblem[] = [];
-  const subscription: Subscription = directorySource(dir, {
-    follow: true,
-    onProblem: (p) => problems.push(p),
-  }).subscribe((batch) => batches.push(batch));
-  const waitFor = (condition: () => boolean, what: string) =>
-    new Promise<void>((resolve, reject) => {
-      const deadline = Date.now() + WAIT_MS;
-      const check = () => {
-        if (condition()) return resolve();
-        if (Date.now() > deadline) {
-          const seen = JSON.stringify({ batches: batches.map(summary), problems });
-          return reject(new Error(`timed out waiting for ${what}; seen ${seen}`));
-        }
-        setTimeout(check, 20);
-      };
-      check();
-    });
-  return { batches, problems, subscription, waitFor };
-}
 
 describe('fileKind', () => {
   it('knows log files by extension, in any case, and ignores the rest', () => {
@@ -165,8 +123,7 @@ describe('directorySource: following', () => {
   it('tails NDJSON: an appended chunk is one batch, a last line without newline waits for it', async () => {
     const dir = await tempDir();
     const path = await writeLogFile(dir, 'live.ndjson', `${line('a', 1)}${line('a', 2)}`);
-    const source = follow(dir);
-    try {
+    await whileFollowing(dir, async (source) => {
       await source.waitFor(() => source.batches.length === 1, 'the lines present at start');
       expect(source.batches.map(summary)).toEqual([
         { index: 1, file: 'live.ndjson', services: ['a', 'a'] },
@@ -191,16 +148,13 @@ describe('directorySource: following', () => {
       expect(source.batches[3]!.batch.services).toEqual(['d']);
       expect([...source.batches[3]!.batch.times]).toEqual([base + 7]);
       expect(source.problems).toEqual([]);
-    } finally {
-      source.subscription.unsubscribe();
-    }
+    });
   });
 
   it('reads a replaced NDJSON file (log rotation) from its start, even when it is longer', async () => {
     const dir = await tempDir();
     const path = await writeLogFile(dir, 'app.ndjson', `${line('old', 1)}${line('old', 2)}`);
-    const source = follow(dir);
-    try {
+    await whileFollowing(dir, async (source) => {
       await source.waitFor(() => source.batches.length === 1, 'the first file');
       await rename(path, join(dir, 'app.ndjson.1'));
       await writeFile(path, `${line('new', 3)}${line('new', 4)}${line('new', 5)}`);
@@ -210,16 +164,13 @@ describe('directorySource: following', () => {
         { index: 2, file: 'app.ndjson', services: ['new', 'new', 'new'] },
       ]);
       expect(source.problems).toEqual([]);
-    } finally {
-      source.subscription.unsubscribe();
-    }
+    });
   });
 
   it('reads every line of a writer that appends in quick succession, its last write included', async () => {
     const dir = await tempDir();
     const path = await writeLogFile(dir, 'fast.ndjson', line('w', 0));
-    const source = follow(dir);
-    try {
+    await whileFollowing(dir, async (source) => {
       await source.waitFor(() => source.batches.length === 1, 'the line present at start');
       // Faster than the watcher reports changes of one file (at most one per 50 ms).
       for (let i = 1; i <= 20; i++) {
@@ -230,15 +181,12 @@ describe('directorySource: following', () => {
       await source.waitFor(() => count() === 21, 'all 21 lines');
       const times = source.batches.flatMap((b) => [...b.batch.times].map((t) => t - base));
       expect(times).toEqual(Array.from({ length: 21 }, (_, i) => i));
-    } finally {
-      source.subscription.unsubscribe();
-    }
+    });
   });
 
   it('reads files that appear, in the order they appear, and only the new elements of a grown .json', async () => {
     const dir = await tempDir();
-    const source = follow(dir);
-    try {
+    await whileFollowing(dir, async (source) => {
       await writeLogFile(dir, 'first.json', [event('one', base, 200)]);
       await source.waitFor(() => source.batches.length === 1, 'first.json');
       const temporary = join(dir, '.second.json.tmp');
@@ -257,16 +205,13 @@ describe('directorySource: following', () => {
         { index: 3, file: 'first.json', services: ['three'] },
       ]);
       expect(source.problems).toEqual([]);
-    } finally {
-      source.subscription.unsubscribe();
-    }
+    });
   });
 
   it('ignores files with other extensions and files in subdirectories as they appear', async () => {
     const dir = await tempDir();
     await mkdir(join(dir, 'nested'));
-    const source = follow(dir);
-    try {
+    await whileFollowing(dir, async (source) => {
       await writeLogFile(dir, 'start.json', [event('start', base, 200)]);
       await source.waitFor(() => source.batches.length === 1, 'start.json');
       await writeFile(join(dir, 'notes.txt'), line('txt', 1));
@@ -276,9 +221,7 @@ describe('directorySource: following', () => {
       await writeFile(join(dir, 'sentinel.ndjson'), line('sentinel', 2));
       await source.waitFor(() => source.batches.length >= 2, 'sentinel.ndjson');
       expect(source.batches.map((b) => b.file)).toEqual(['start.json', 'sentinel.ndjson']);
-    } finally {
-      source.subscription.unsubscribe();
-    }
+    });
   });
 
   it('stops emitting once unsubscribed', async () => {
@@ -289,16 +232,13 @@ describe('directorySource: following', () => {
     source.subscription.unsubscribe();
 
     // A second subscriber sees the new file; the first, unsubscribed, must not.
-    const witness = follow(dir);
-    try {
+    await whileFollowing(dir, async (witness) => {
       await witness.waitFor(() => witness.batches.length === 1, 'a.json again');
       await writeLogFile(dir, 'b.json', [event('b', base, 200)], 10);
       await witness.waitFor(() => witness.batches.length === 2, 'b.json');
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(source.batches.map((b) => b.file)).toEqual(['a.json']);
-    } finally {
-      witness.subscription.unsubscribe();
-    }
+    });
   });
 
   it('lets the process exit once unsubscribed: the watcher and timers are closed', async () => {
@@ -317,19 +257,12 @@ describe('directorySource: following', () => {
         setTimeout(() => subscription.unsubscribe(), 100);
       });
     `;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    const killer = setTimeout(() => child.kill('SIGKILL'), WAIT_MS);
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const subscriber = spawnNode(['--input-type=module', '-e', script]);
+    subscriber.child.stdin.end();
+    const killer = setTimeout(() => subscriber.child.kill('SIGKILL'), WAIT_MS);
+    const { code, stdout, stderr } = await subscriber.exited;
     clearTimeout(killer);
+    const output = stdout + stderr;
     expect({ code, output }).toEqual({ code: 0, output: 'a.json\n' });
   });
 });

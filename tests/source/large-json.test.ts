@@ -1,10 +1,9 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
-import type { SourceBatch, SourceProblem } from '../../src/source/types.js';
+import type { SourceBatch } from '../../src/source/types.js';
 import { event, tempDir, writeLogFile } from '../support/cli.js';
-import { WAIT_MS } from '../support/follow.js';
+import { readOnce, whileFollowing } from '../support/source.js';
 
 // The path of .json files too large to parse whole, tried on small files: in these tests any
 // file above 256 bytes takes it (the real limit is 64 MiB).
@@ -12,7 +11,6 @@ vi.mock('../../src/source/json.js', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../src/source/json.js')>()),
   WHOLE_FILE_LIMIT: 256,
 }));
-const { directorySource } = await import('../../src/source/directory.js');
 
 const base = 1_767_225_600;
 const eventText = (i: number) => JSON.stringify(event(`s${i % 3}`, base + i, 200));
@@ -26,10 +24,7 @@ describe('directorySource: a .json file above WHOLE_FILE_LIMIT', () => {
   it('is read element by element, with its invalid elements reported', async () => {
     const dir = await tempDir();
     await writeLogFile(dir, 'large.json', `[\n  ${arrayText(0, 10)},\n  {"service": 7}\n]\n`);
-    const problems: SourceProblem[] = [];
-    const batches = await lastValueFrom(
-      directorySource(dir, { follow: false, onProblem: (p) => problems.push(p) }).pipe(toArray()),
-    );
+    const { batches, problems } = await readOnce(dir);
     expect(timesOf(batches)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(problems).toEqual([
       expect.objectContaining({ kind: 'invalid', file: 'large.json', count: 1 }),
@@ -40,10 +35,7 @@ describe('directorySource: a .json file above WHOLE_FILE_LIMIT', () => {
   it('settled and truncated: its complete elements are read, and it is reported once', async () => {
     const dir = await tempDir();
     await writeLogFile(dir, 'cut.json', `[${arrayText(0, 6)}, {"service": "s0", "tim`);
-    const problems: SourceProblem[] = [];
-    const batches = await lastValueFrom(
-      directorySource(dir, { follow: false, onProblem: (p) => problems.push(p) }).pipe(toArray()),
-    );
+    const { batches, problems } = await readOnce(dir);
     expect(timesOf(batches)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(problems).toEqual([
       {
@@ -59,29 +51,16 @@ describe('directorySource: a .json file above WHOLE_FILE_LIMIT', () => {
     const dir = await tempDir();
     const path = join(dir, 'growing.json');
     await writeFile(path, `[${arrayText(0, 5)},`);
-    const batches: SourceBatch[] = [];
-    const problems: SourceProblem[] = [];
-    const subscription = directorySource(dir, {
-      follow: true,
-      onProblem: (p) => problems.push(p),
-    }).subscribe((batch) => batches.push(batch));
-    const waitFor = async (count: number) => {
-      const deadline = Date.now() + WAIT_MS;
-      while (timesOf(batches).length < count && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    };
-    try {
-      await waitFor(5);
+    await whileFollowing(dir, async ({ batches, problems, waitFor }) => {
+      const elementsRead = () => timesOf(batches).length;
+      await waitFor(() => elementsRead() >= 5, 'the first 5 elements');
       expect(timesOf(batches)).toEqual([0, 1, 2, 3, 4]);
       await appendFile(path, `${arrayText(5, 9)}]\n`);
-      await waitFor(9);
+      await waitFor(() => elementsRead() >= 9, 'the 4 appended elements');
       // A settled file is read no more: wait past the 2 s a broken file would take.
       await new Promise((resolve) => setTimeout(resolve, 2200));
       expect(timesOf(batches)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
       expect(problems).toEqual([]);
-    } finally {
-      subscription.unsubscribe();
-    }
+    });
   });
 });

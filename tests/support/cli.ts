@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,36 +8,58 @@ import { afterEach } from 'vitest';
 export const CLI = resolve(import.meta.dirname, '../../dist/src/cli.js');
 export const REPO = resolve(import.meta.dirname, '../..');
 
-export interface CliResult {
+/** What a finished process printed, and its exit status. */
+export interface ProcessOutput {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
+}
+
+export interface CliResult extends ProcessOutput {
   /** stdout parsed as NDJSON records. */
   readonly records: Record<string, unknown>[];
 }
 
-/** Runs `logstream <args>` to completion. */
-export function runCli(
+/** A Node.js process started by a test, with what it has printed so far. */
+export interface NodeProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once the process has exited and its output is closed. */
+  readonly exited: Promise<ProcessOutput>;
+}
+
+/** Starts `node <args>` in `cwd` and gathers what it prints. */
+export function spawnNode(args: readonly string[], cwd = REPO): NodeProcess {
+  const child = spawn(process.execPath, args, { cwd, stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<ProcessOutput>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** The output of a finished `logstream`, its stdout parsed as NDJSON records. */
+export function withRecords(output: ProcessOutput): CliResult {
+  return { ...output, records: parseRecords(output.stdout) };
+}
+
+/** Runs `logstream <args>` to completion, `input` on its standard input. */
+export async function runCli(
   args: readonly string[],
   options: { input?: string; cwd?: string } = {},
 ): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: options.cwd ?? REPO,
-      stdio: 'pipe',
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr, records: parseRecords(stdout) }));
-    child.stdin.end(options.input ?? '');
-  });
+  const cli = spawnNode([CLI, ...args], options.cwd);
+  cli.child.stdin.end(options.input ?? '');
+  return withRecords(await cli.exited);
 }
 
 export function parseRecords(stdout: string): Record<string, unknown>[] {

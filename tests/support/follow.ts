@@ -1,9 +1,9 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterEach } from 'vitest';
-import { CLI, type CliResult, parseRecords, REPO } from './cli.js';
+import { CLI, type CliResult, parseRecords, spawnNode, withRecords } from './cli.js';
+import { WAIT_MS, waitUntil } from './wait.js';
 
-/** How long a test waits for an expected record or message before it fails. */
-export const WAIT_MS = 10_000;
+export { WAIT_MS };
 
 /** A `logstream` process left running (follow mode), watched while the test acts on its source. */
 export interface RunningCli {
@@ -31,49 +31,37 @@ afterEach(() => {
 
 /** Starts `logstream <args>` and keeps it running. */
 export function startCli(args: readonly string[]): RunningCli {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, stdio: 'pipe' });
+  const spawned = spawnNode([CLI, ...args]);
+  const { child } = spawned;
   running.add(child);
-  let stdout = '';
-  let stderr = '';
   let exitedResult: CliResult | undefined;
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
+  const exited = spawned.exited.then((output) => {
+    running.delete(child);
+    exitedResult = withRecords(output);
+    return exitedResult;
   });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<CliResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      running.delete(child);
-      exitedResult = { code, stdout, stderr, records: parseRecords(stdout) };
-      resolve(exitedResult);
-    });
-  });
+  const printed = () => `\nstdout:\n${spawned.stdout()}\nstderr:\n${spawned.stderr()}`;
 
   const cli: RunningCli = {
     child,
     exited,
-    records: () => parseRecords(stdout.slice(0, stdout.lastIndexOf('\n') + 1)),
-    stderr: () => stderr,
+    records: () => {
+      const stdout = spawned.stdout();
+      return parseRecords(stdout.slice(0, stdout.lastIndexOf('\n') + 1));
+    },
+    stderr: spawned.stderr,
     waitFor: (condition, what, timeoutMs = WAIT_MS) =>
-      new Promise<void>((resolve, reject) => {
-        const deadline = Date.now() + timeoutMs;
-        const check = () => {
-          if (condition(cli)) return resolve();
-          const failure =
-            exitedResult !== undefined
-              ? `the process exited (${exitedResult.code}) before ${what}`
-              : Date.now() > deadline
-                ? `timed out after ${timeoutMs} ms waiting for ${what}`
-                : undefined;
-          if (failure) {
-            return reject(new Error(`${failure}\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+      waitUntil(
+        () => {
+          if (condition(cli)) return true;
+          if (exitedResult !== undefined) {
+            throw new Error(`the process exited (${exitedResult.code}) before ${what}${printed()}`);
           }
-          setTimeout(check, 20);
-        };
-        check();
-      }),
+          return false;
+        },
+        what,
+        { timeoutMs, seen: printed },
+      ),
     stop: (signal = 'SIGTERM') => {
       child.kill(signal);
       return exited;

@@ -1,0 +1,281 @@
+/**
+ * The suite's results as tables: one list of sections that is printed as aligned text and
+ * written as Markdown, so the console and the README show the same figures.
+ */
+
+export const TARGETS = {
+  groupsRatio: 0.5,
+  eventsPerSecond: 2.5e6,
+  latencyP99Ms: 100,
+  rssMB: 200,
+  rssGrowth: 0.2,
+  bloomLookupsPerSecond: 10e6,
+};
+
+const count = (n) => n.toLocaleString('en-US');
+const fixed = (n, digits) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
+const millions = (n, digits = 2) => (Number.isFinite(n) ? `${(n / 1e6).toFixed(digits)} M` : '—');
+const size = (events) =>
+  events >= 1e6 && events % 1e5 === 0 ? `${events / 1e6}M` : `${events / 1e3}k`;
+const verdict = (pass) => (pass === undefined ? 'n/a' : pass ? 'PASS' : 'MISS');
+
+/** The targets with their values and verdicts, from the results. */
+export function evaluateTargets(results) {
+  const targets = [];
+  const add = (id, figure, value, target, pass) =>
+    targets.push({ id, figure, value, target, pass });
+  const { groups, allTasks, latency, memory, micro } = results;
+  if (groups) {
+    const ratio = groups.engines.logstream.ratioToDuckdb;
+    add(
+      'a',
+      'Task 5 wall time / DuckDB wall time',
+      `${fixed(ratio, 2)}×`,
+      `≤ ${TARGETS.groupsRatio}×`,
+      ratio <= TARGETS.groupsRatio,
+    );
+  }
+  if (allTasks) {
+    const rate = allTasks.eventsPerSecond;
+    add(
+      'b',
+      'all six tasks, events per second',
+      `${millions(rate)}`,
+      `≥ ${millions(TARGETS.eventsPerSecond, 1)}`,
+      rate >= TARGETS.eventsPerSecond,
+    );
+  }
+  if (latency) {
+    const pass = latency.p99 <= TARGETS.latencyP99Ms && latency.lost === 0;
+    add(
+      'c',
+      'follow mode, rename → first record, p99',
+      `${fixed(latency.p99, 1)} ms`,
+      `≤ ${TARGETS.latencyP99Ms} ms`,
+      pass,
+    );
+  }
+  for (const row of memory ?? []) {
+    for (const [key, label] of [
+      ['groups', 'Task 5'],
+      ['allTasks', 'all tasks'],
+    ]) {
+      const rss = row[key]?.rssMB;
+      if (rss === undefined) continue;
+      add(
+        'd',
+        `peak RSS, ${label}, ${size(row.events)} events`,
+        `${fixed(rss, 0)} MB`,
+        `≤ ${TARGETS.rssMB} MB`,
+        rss <= TARGETS.rssMB,
+      );
+    }
+  }
+  const at = (events) => memory?.find((row) => row.events === events);
+  const [from, to] = [at(5e6), at(2e7)];
+  if (memory && from && to) {
+    for (const [key, label] of [
+      ['groups', 'Task 5'],
+      ['allTasks', 'all tasks'],
+    ]) {
+      const growth = to[key].rssMB / from[key].rssMB - 1;
+      add(
+        'd',
+        `peak RSS growth 5M → 20M, ${label}`,
+        `${growth >= 0 ? '+' : ''}${fixed(growth * 100, 0)} %`,
+        `within ${TARGETS.rssGrowth * 100} %`,
+        Math.abs(growth) <= TARGETS.rssGrowth,
+      );
+    }
+  } else if (memory) {
+    add(
+      'd',
+      'peak RSS growth 5M → 20M (--sizes without 5e6 and 2e7)',
+      'not measured',
+      `within ${TARGETS.rssGrowth * 100} %`,
+      undefined,
+    );
+  }
+  if (micro?.bloom) {
+    const rate = micro.bloom.logstream.lookupsPerSecond;
+    add(
+      'e',
+      'Bloom lookups per second (logstream)',
+      millions(rate),
+      `≥ ${millions(TARGETS.bloomLookupsPerSecond, 0)}`,
+      rate >= TARGETS.bloomLookupsPerSecond,
+    );
+  }
+  return targets;
+}
+
+/** The sections of the report: `{ title, note?, headers, align, rows }`. */
+export function buildSections(results) {
+  const sections = [];
+  const { options, groups, allTasks, latency, memory, micro, corpus } = results;
+  const runs = `median of ${options.runs} run${options.runs === 1 ? '' : 's'}`;
+
+  if (groups) {
+    const task = results.task5;
+    const fallback =
+      task === 'lazy-groups'
+        ? ''
+        : ' (lazy-groups is not in this build: running-average gives the same totals)';
+    sections.push({
+      title: `(a) Task 5 totals over ${count(corpus.events)} events: logstream vs DuckDB vs Polars, ${runs}`,
+      note: `Per-service successes and totals ${groups.agree ? 'agree exactly across the three engines' : 'DISAGREE'}${fallback}.`,
+      headers: ['engine', 'wall s', 'CPU s', 'peak RSS MB', 'events/s', '× DuckDB wall'],
+      align: 'lrrrrr',
+      rows: ['logstream', 'duckdb', 'polars'].map((name) => {
+        const e = groups.engines[name];
+        return [
+          e.label,
+          fixed(e.wall, 2),
+          fixed(e.cpu, 2),
+          fixed(e.rssMB, 0),
+          millions(e.eventsPerSecond),
+          `${fixed(e.ratioToDuckdb, 2)}×`,
+        ];
+      }),
+    });
+  }
+  if (allTasks) {
+    sections.push({
+      title: `(b) all six tasks over ${count(corpus.events)} events (stdout to /dev/null), ${runs}`,
+      headers: ['command', 'wall s', 'CPU s', 'peak RSS MB', 'events/s'],
+      align: 'lrrrr',
+      rows: [
+        [
+          'logstream run --once',
+          fixed(allTasks.wall, 2),
+          fixed(allTasks.cpu, 2),
+          fixed(allTasks.rssMB, 0),
+          millions(allTasks.eventsPerSecond),
+        ],
+      ],
+    });
+  }
+  if (latency) {
+    sections.push({
+      title: `(c) follow mode: ${latency.files} files of 1,000 events dropped ${latency.intervalMs} ms apart, rename → first record on stdout, ${runs}`,
+      headers: ['p50 ms', 'p99 ms', 'max ms', 'lost'],
+      align: 'rrrr',
+      rows: [
+        [fixed(latency.p50, 1), fixed(latency.p99, 1), fixed(latency.max, 1), String(latency.lost)],
+      ],
+    });
+  }
+  if (memory?.length) {
+    sections.push({
+      title: `(d) peak RSS (MB) and wall time by corpus size, ${runs}`,
+      headers: [
+        'events',
+        'Task 5 MB',
+        'all tasks MB',
+        'DuckDB MB',
+        'Polars MB',
+        'Task 5 s',
+        'all tasks s',
+        'DuckDB s',
+        'Polars s',
+      ],
+      align: 'lrrrrrrrr',
+      rows: memory.map((row) => [
+        count(row.events),
+        fixed(row.groups?.rssMB, 0),
+        fixed(row.allTasks?.rssMB, 0),
+        fixed(row.duckdb?.rssMB, 0),
+        fixed(row.polars?.rssMB, 0),
+        fixed(row.groups?.wall, 2),
+        fixed(row.allTasks?.wall, 2),
+        fixed(row.duckdb?.wall, 2),
+        fixed(row.polars?.wall, 2),
+      ]),
+    });
+  }
+  if (micro?.bloom || micro?.reservoir) {
+    const rows = [];
+    if (micro.bloom) {
+      const b = micro.bloom;
+      const what = `n = ${count(b.items)}, p = ${b.targetFalsePositiveRate}`;
+      rows.push([
+        `Bloom lookups/s, logstream BloomFilter (${what})`,
+        millions(b.logstream.lookupsPerSecond),
+        `FP rate ${fixed(b.logstream.falsePositiveRate * 100, 2)} %`,
+      ]);
+      rows.push([
+        `Bloom lookups/s, bloom-filters ${results.machine.bloomFilters} (${what})`,
+        millions(b.bloomFilters.lookupsPerSecond, 3),
+        `FP rate ${fixed(b.bloomFilters.falsePositiveRate * 100, 2)} %`,
+      ]);
+    }
+    if (micro.reservoir) {
+      const r = micro.reservoir;
+      const what = `${count(r.items)} items, k = ${count(r.capacity)}`;
+      rows.push([
+        `reservoir items/s, reservoirSample, Algorithm L (${what})`,
+        millions(r.logstream.itemsPerSecond, 0),
+        `most common ${r.logstream.mostCommon}`,
+      ]);
+      rows.push([
+        `reservoir items/s, plain Algorithm R (${what})`,
+        millions(r.algorithmR.itemsPerSecond, 0),
+        `most common ${r.algorithmR.mostCommon}`,
+      ]);
+    }
+    sections.push({
+      title: `(e) micro benchmarks, ${runs}`,
+      headers: ['measure', 'per second', 'check'],
+      align: 'lrl',
+      rows,
+    });
+  }
+  sections.push({
+    title: 'Targets',
+    headers: ['', 'figure', 'value', 'target', 'result'],
+    align: 'llrrl',
+    rows: results.targets.map((t) => [`(${t.id})`, t.figure, t.value, t.target, verdict(t.pass)]),
+  });
+  return sections;
+}
+
+export function machineLine(machine) {
+  return `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}; logstream ${machine.logstream}, DuckDB ${machine.duckdb}, nodejs-polars ${machine.polars}; ${machine.date}`;
+}
+
+/** The sections as aligned plain text. */
+export function toText(sections) {
+  return sections
+    .map(({ title, note, headers, align, rows }) => {
+      const widths = headers.map((header, i) =>
+        Math.max(header.length, ...rows.map((row) => row[i].length)),
+      );
+      const line = (cells) =>
+        cells
+          .map((cell, i) => (align[i] === 'r' ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+          .join('  ')
+          .trimEnd();
+      const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+      return [title, ...(note ? [note] : []), line(headers), rule, ...rows.map(line)].join('\n');
+    })
+    .join('\n\n');
+}
+
+/** The sections as Markdown tables. */
+export function toMarkdown(sections, machine) {
+  const escapeCell = (cell) => cell.replaceAll('|', '\\|');
+  const body = sections.map(({ title, note, headers, align, rows }) => {
+    const row = (cells) => `| ${cells.map(escapeCell).join(' | ')} |`;
+    const rule = `|${[...align].map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`;
+    return [
+      `**${title}**`,
+      '',
+      ...(note ? [note, ''] : []),
+      row(headers),
+      rule,
+      ...rows.map(row),
+    ].join('\n');
+  });
+  const load = `load average ${machine.loadAverage.join(' ')} (1, 5, 15 min) at the start`;
+  return [`Measured on ${machineLine(machine)}; ${load}.`, ...body].join('\n\n').concat('\n');
+}

@@ -1,0 +1,236 @@
+#!/usr/bin/env node
+// logstream's benchmark suite: `node bench/run.js [options]` (`npm run bench` at the root).
+// See `node bench/run.js --help` and the README's Benchmarks section.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureCorpus } from './lib/corpus.js';
+import { allTasks, compareEngines, task5Name } from './lib/engines.js';
+import { followLatency } from './lib/latency.js';
+import { describeMachine } from './lib/machine.js';
+import { bloomLookups, reservoirThroughput } from './lib/micro.js';
+import { RESULTS_DIR, requireBenchDependencies, requireBuild } from './lib/paths.js';
+import { buildSections, evaluateTargets, machineLine, toMarkdown, toText } from './lib/report.js';
+
+const HELP = `Usage: node bench/run.js [options]
+
+Measures logstream on a deterministic corpus (logstream generate --seed 1, files of 1,000
+events in bench/corpus/<events>/, reused when present) and writes bench/results/latest.json
+and latest.md.
+  (a) Task 5 (lazy-groups) vs DuckDB vs Polars, same totals required
+  (b) all six tasks, events per second
+  (c) follow-mode latency, rename of a file → its first record on stdout
+  (d) peak RSS at several corpus sizes
+  (e) micro: Bloom lookups/s vs bloom-filters; reservoirSample vs Algorithm R
+
+Options:
+  --events <n>        corpus of (a), (b) (default 5e6; a multiple of 1,000; 5e6, 5M, 200k)
+  --sizes <list>      corpus sizes of (d) (default 1e6,5e6,2e7)
+  --runs <n>          runs of each measurement, the median is reported (default 3)
+  --only <list>       measurements to run, of a,b,c,d,e (default all)
+  --quick             smoke run: 200k events, (d) at 200k only, 1 run, smaller micro runs
+  --latency-files <n> files dropped in (c) (default 200)
+  --interval <ms>     time between two drops in (c) (default 30)
+  --help              this text
+
+Exit status: 0 when every run succeeded and the engines agree (targets missed are reported,
+not failed); 1 otherwise.`;
+
+function parseCount(text, flag) {
+  const match = /^(\d+(?:\.\d+)?(?:e\d+)?)([kKmM]?)$/.exec(String(text).trim());
+  const value = match
+    ? Number(match[1]) * { '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6 }[match[2]]
+    : Number.NaN;
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new Error(`${flag}: '${text}' is not a positive count`);
+  return value;
+}
+
+function parseOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      events: { type: 'string' },
+      sizes: { type: 'string' },
+      runs: { type: 'string' },
+      only: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      'latency-files': { type: 'string' },
+      interval: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const quick = values.quick;
+  const events = values.events
+    ? parseCount(values.events, '--events')
+    : quick
+      ? 200_000
+      : 5_000_000;
+  const sizes = values.sizes
+    ? values.sizes.split(',').map((text) => parseCount(text, '--sizes'))
+    : quick
+      ? [events]
+      : [1_000_000, 5_000_000, 20_000_000];
+  for (const n of [events, ...sizes]) {
+    if (n % 1000) throw new Error(`corpus sizes are whole files of 1,000 events, not ${n}`);
+  }
+  const only = new Set((values.only ?? 'a,b,c,d,e').split(',').map((s) => s.trim()));
+  for (const id of only)
+    if (!'abcde'.includes(id) || id.length !== 1)
+      throw new Error(`--only: unknown measurement '${id}'`);
+  return {
+    events,
+    sizes: [...new Set(sizes)].sort((a, b) => a - b),
+    runs: values.runs ? parseCount(values.runs, '--runs') : quick ? 1 : 3,
+    only: [...only].sort(),
+    quick,
+    latencyFiles: values['latency-files']
+      ? parseCount(values['latency-files'], '--latency-files')
+      : 200,
+    latencyWarmup: 5,
+    intervalMs: values.interval ? parseCount(values.interval, '--interval') : 30,
+    bloom: {
+      items: 100_000,
+      falsePositiveRate: 0.01,
+      lookups: quick ? 200_000 : 1_000_000,
+      packageLookups: quick ? 20_000 : 100_000,
+    },
+    reservoir: { items: quick ? 1_000_000 : 10_000_000, capacity: 1000, batchSize: 100_000 },
+  };
+}
+
+const log = (text) => process.stderr.write(`${text}\n`);
+
+async function main() {
+  const options = parseOptions(process.argv.slice(2));
+  requireBuild();
+  requireBenchDependencies();
+  const started = Date.now();
+  const machine = describeMachine();
+  const task5 = task5Name();
+  const results = { machine, options, task5, failures: [] };
+  log(`logstream bench: ${machineLine(machine)}; load average ${machine.loadAverage.join(' ')}`);
+  if (task5 !== 'lazy-groups') {
+    log(
+      'NOTE: `--task lazy-groups` does not run in this build: measuring running-average, whose last record has the same totals.',
+    );
+  }
+  const section = async (id, title, body) => {
+    if (!options.only.includes(id)) return;
+    log(`\n${title}`);
+    try {
+      await body();
+    } catch (error) {
+      log(`FAILED: ${error.message}`);
+      results.failures.push(`(${id}) ${error.message}`);
+    }
+  };
+  const needsMain =
+    options.only.some((id) => 'ab'.includes(id)) ||
+    (options.only.includes('d') && options.sizes.includes(options.events));
+  const corpus = needsMain ? ensureCorpus(options.events, { log }) : undefined;
+  results.corpus = corpus && {
+    events: corpus.events,
+    files: corpus.files,
+    dir: corpus.dir,
+    generatedSeconds: corpus.generatedSeconds,
+  };
+
+  const checkAgreement = (groups, events) => {
+    if (!groups.agree) {
+      for (const problem of groups.problems) log(`DISAGREE at ${events} events: ${problem}`);
+      results.failures.push(
+        `(a) the engines disagree at ${events} events: ${groups.problems.join('; ')}`,
+      );
+    }
+  };
+
+  await section(
+    'a',
+    `(a) Task 5 (${task5}) vs DuckDB vs Polars, ${corpus?.events} events`,
+    async () => {
+      results.groups = await compareEngines(corpus, { task: task5, runs: options.runs, log });
+      checkAgreement(results.groups, corpus.events);
+    },
+  );
+  await section('b', `(b) all six tasks, ${corpus?.events} events`, async () => {
+    results.allTasks = await allTasks(corpus, { runs: options.runs, log });
+  });
+  await section('c', '(c) follow-mode latency', async () => {
+    results.latency = await followLatency({
+      files: options.latencyFiles,
+      warmup: options.latencyWarmup,
+      intervalMs: options.intervalMs,
+      runs: options.runs,
+      log,
+    });
+  });
+  await section('d', `(d) peak RSS at ${options.sizes.join(', ')} events`, async () => {
+    results.memory = [];
+    for (const events of options.sizes) {
+      const reuse = events === corpus?.events;
+      const sized = reuse ? corpus : ensureCorpus(events, { log });
+      log(` ${events} events${reuse ? ' (from (a) and (b) when measured)' : ''}`);
+      const groups =
+        reuse && results.groups
+          ? results.groups
+          : await compareEngines(sized, { task: task5, runs: options.runs, log });
+      if (!reuse || !results.groups) checkAgreement(groups, events);
+      const all =
+        reuse && results.allTasks
+          ? results.allTasks
+          : await allTasks(sized, { runs: options.runs, log });
+      const strip = ({ runs, label, ...medians }) => medians;
+      results.memory.push({
+        events,
+        groups: strip(groups.engines.logstream),
+        allTasks: strip(all),
+        duckdb: strip(groups.engines.duckdb),
+        polars: strip(groups.engines.polars),
+      });
+    }
+  });
+  await section('e', '(e) micro benchmarks', async () => {
+    results.micro = {};
+    results.micro.bloom = bloomLookups({ ...options.bloom, runs: options.runs, log });
+    if (results.micro.bloom.logstream.falseNegatives > 0) {
+      results.failures.push(
+        `(e) logstream's BloomFilter gave ${results.micro.bloom.logstream.falseNegatives} false negatives`,
+      );
+    }
+    results.micro.reservoir = reservoirThroughput({
+      ...options.reservoir,
+      runs: options.runs,
+      log,
+    });
+  });
+
+  results.seconds = (Date.now() - started) / 1000;
+  results.loadAverageAtEnd = loadavg().map((value) => Math.round(value * 100) / 100);
+  results.targets = evaluateTargets(results);
+  results.ok = results.failures.length === 0;
+  const sections = buildSections(results);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(RESULTS_DIR, 'latest.md'), toMarkdown(sections, machine));
+
+  console.log(`\nlogstream benchmarks — ${machineLine(machine)}\n`);
+  console.log(toText(sections));
+  console.log(
+    `\n${results.seconds.toFixed(0)} s in all; written to bench/results/latest.json and latest.md`,
+  );
+  if (!results.ok) {
+    console.log(`\nFAILED:\n${results.failures.map((f) => `  ${f}`).join('\n')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error) => {
+  log(error.stack ?? String(error));
+  process.exitCode = 1;
+});
