@@ -11,6 +11,11 @@ const FILE_INTERVAL_MS = 500;
 const EVENTS_PER_FILE = 250;
 /** Chance that a file holds an error burst, so the keyed windows have anomalies to find. */
 const BURST_CHANCE = 0.06;
+/**
+ * Task 5's batch in the demo: traffic never pauses for the idle second, so with the default
+ * 50,000 its panel would wait over a minute for a first batch.
+ */
+const DEMO_BATCH_SIZE = 2_000;
 
 /**
  * `logstream demo` (what `npm start` runs): the dashboard on a temporary directory that
@@ -24,7 +29,8 @@ export async function demoCommand(options: RunOptions): Promise<number> {
   try {
     const start = await copyLogs(data, dir);
     void writeTraffic(dir, start, options.seed, traffic.signal);
-    return await dashboardCommand(dir, { ...options, once: false }, `${data}/ + live traffic`);
+    const demo = { ...options, once: false, batchSize: Math.min(options.batchSize, DEMO_BATCH_SIZE) };
+    return await dashboardCommand(dir, demo, `${data}/ + live traffic`);
   } finally {
     traffic.abort();
     await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, REPO, runCli, tempDir } from '../support/cli.js';
@@ -30,11 +31,12 @@ const waitFor = (condition: () => boolean, what: string) =>
 
 describe.runIf(hasTmux)('logstream dashboard in a terminal', () => {
   it.each([
-    [80, 24],
-    [160, 48],
+    [80, 24, 'q'],
+    [160, 48, 'C-c'],
+    [100, 30, 'SIGTERM'],
   ])(
-    'at %ix%i shows the six panels, follows a new file and quits with q',
-    async (columns, rows) => {
+    'at %ix%i shows the six panels, follows a new file and exits 0 on %s',
+    async (columns, rows, quit) => {
       const dir = await tempDir();
       const logs = join(dir, 'logs');
       const status = join(dir, 'status');
@@ -78,7 +80,13 @@ describe.runIf(hasTmux)('logstream dashboard in a terminal', () => {
         );
         expect(screen()).not.toBe(before);
 
-        tmux('send-keys', '-t', session, 'q');
+        if (quit === 'SIGTERM') {
+          const shell = tmux('list-panes', '-t', session, '-F', '#{pane_pid}').trim();
+          const dashboard = execFileSync('pgrep', ['-P', shell], { encoding: 'utf8' }).trim();
+          process.kill(Number(dashboard), 'SIGTERM');
+        } else {
+          tmux('send-keys', '-t', session, quit);
+        }
         await waitFor(() => existsSync(status), 'the dashboard to exit');
         expect((await readFile(status, 'utf8')).trim()).toBe('0');
       } finally {
@@ -90,6 +98,49 @@ describe.runIf(hasTmux)('logstream dashboard in a terminal', () => {
       }
     },
   );
+});
+
+describe.runIf(hasTmux)('logstream demo (npm start)', () => {
+  it('replays data/, keeps generating traffic that every panel shows, and removes its directory on q', async () => {
+    const demoDirs = async () =>
+      (await readdir(tmpdir())).filter((name) => name.startsWith('logstream-demo-'));
+    const before = new Set(await demoDirs());
+    const dir = await tempDir();
+    const status = join(dir, 'status');
+    const session = `logstream-demo-test-${process.pid}`;
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      session,
+      '-x',
+      '100',
+      '-y',
+      '30',
+      '-c',
+      REPO,
+      `node ${CLI} demo; echo $? > ${status}`,
+    );
+    try {
+      const screen = () => tmux('capture-pane', '-p', '-t', session);
+      const events = () => Number(/events (\d+)/.exec(screen())?.[1] ?? 0);
+      await waitFor(() => events() > 10_000, 'the replayed data/ and some live traffic');
+      const seen = events();
+      await waitFor(() => events() > seen, 'more live traffic');
+      await waitFor(() => /batches \d+/.test(screen()), 'the lazy groups panel');
+      expect((await demoDirs()).filter((name) => !before.has(name))).toHaveLength(1);
+      tmux('send-keys', '-t', session, 'q');
+      await waitFor(() => existsSync(status), 'the demo to exit');
+      expect((await readFile(status, 'utf8')).trim()).toBe('0');
+      expect((await demoDirs()).filter((name) => !before.has(name))).toEqual([]);
+    } finally {
+      try {
+        tmux('kill-session', '-t', session);
+      } catch {
+        // Already ended with the demo.
+      }
+    }
+  });
 });
 
 describe('logstream dashboard without a terminal', () => {

@@ -1,7 +1,9 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { event, recordsOf, runCli, tempDir, writeLogFile } from '../support/cli.js';
+import { startCli } from '../support/follow.js';
 
 describe('logstream run: the seed tests through the command line', () => {
   it('Task 2: failures in the last 60 s, window [T-60, T]', async () => {
@@ -163,5 +165,76 @@ describe('logstream run: the seed tests through the command line', () => {
     expect(new Set(keys).size).toBe(keys.length);
     // The generator's events span about 600 s: 10 s windows of 4 services cover it all.
     expect(windows.length).toBeGreaterThan(4 * 55);
+  });
+});
+
+describe('logstream run, following a directory', () => {
+  it('Task 3: an empty directory that later receives data (the seed test_empty_source)', async () => {
+    const dir = await tempDir();
+    const cli = startCli([
+      'run',
+      dir,
+      '--task',
+      'reservoir',
+      '--reservoir-size',
+      '10',
+      '--seed',
+      '1',
+    ]);
+    // Nothing to read: no record, no complaint.
+    await sleep(300);
+    expect(cli.records()).toEqual([]);
+    const events = [200, 200, 200, 404, 500].map((status, i) => event('api', i, status));
+    const temporary = join(dir, '.first.json.tmp');
+    await writeFile(temporary, JSON.stringify(events));
+    await rename(temporary, join(dir, 'first.json'));
+    await cli.waitFor((c) => c.records().length >= 1, 'the record of the first file');
+    const result = await cli.stop('SIGTERM');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.records).toEqual([
+      {
+        task: 'reservoir',
+        batch: 1,
+        file: 'first.json',
+        seen: 5,
+        capacity: 10,
+        size: 5,
+        mostCommon: 200,
+        sample: [
+          { status: 200, count: 3 },
+          { status: 404, count: 1 },
+          { status: 500, count: 1 },
+        ],
+      },
+    ]);
+  });
+
+  it('SIGINT ends the input like --once: open keyed windows and the lazy totals are flushed', async () => {
+    const dir = await tempDir();
+    await writeLogFile(dir, 'a.json', [
+      event('api', 1, 200),
+      event('api', 12, 500),
+      event('db', 15, 200),
+    ]);
+    const args = ['run', dir, '--task', 'lazy-groups,keyed-windows'];
+    const once = await runCli([...args, '--once']);
+    const cli = startCli(args);
+    // The lazy engine emits after a second without input; then nothing is pending.
+    await cli.waitFor(
+      (c) => c.records().some((r) => r.task === 'lazy-groups'),
+      'the idle lazy-groups record',
+    );
+    const result = await cli.stop('SIGINT');
+    expect(result.code).toBe(0);
+    // No window is closed by the watermark (30 s), so all of them come from the flush.
+    const windows = recordsOf(result, 'keyed-windows');
+    expect(windows).toEqual(recordsOf(once, 'keyed-windows'));
+    expect(windows.map((w) => `${w.service}@${w.windowStart}`)).toEqual([
+      'api@0',
+      'api@10',
+      'db@10',
+    ]);
+    expect(recordsOf(result, 'lazy-groups').at(-1)).toEqual(recordsOf(once, 'lazy-groups').at(-1));
   });
 });
