@@ -1,4 +1,5 @@
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { type Observable, Subject } from 'rxjs';
 import type { BloomFilter } from '../operators/bloom-filter.js';
 import { bloomForward } from '../operators/bloom-forward.js';
@@ -22,6 +23,17 @@ export interface Tasks {
   readonly forwarded: Observable<LogEvent>;
   /** Flushes and closes what the tasks opened (the --forward file). */
   close(): Promise<void>;
+}
+
+/**
+ * Threads that read and scan files beside the main thread, which runs the operators: every
+ * core when few tasks leave the main thread mostly waiting for input, one less when it has
+ * several operators to run (measured on 2 cores: Task 5 alone is 25 % faster with two reader
+ * threads, all six tasks are fastest with one).
+ */
+export function readerThreadsFor(tasks: readonly TaskName[]): number {
+  const cores = availableParallelism();
+  return tasks.length <= 2 ? cores : Math.max(1, cores - 1);
 }
 
 /** Builds the operators of the selected tasks from the resolved options. */

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { Subject, takeUntil, tap } from 'rxjs';
 import type { RunOptions } from '../cli/run-options.js';
 import { UsageError } from '../cli/values.js';
@@ -6,7 +5,7 @@ import { renderDashboard } from '../dashboard/index.js';
 import { runTasks } from '../pipeline.js';
 import { openSource } from '../source/open-source.js';
 import { SourceMonitor } from '../source-stats.js';
-import { createTasks } from '../tasks.js';
+import { createTasks, readerThreadsFor } from '../tasks.js';
 
 /**
  * `logstream dashboard`: one screen subscribed to every selected task. Resolves with the exit
@@ -28,7 +27,7 @@ export async function dashboardCommand(
   const quit = new Subject<void>();
   const batches = openSource(source, {
     follow: !options.once,
-    readerThreads: Math.max(1, availableParallelism() - 1),
+    readerThreads: readerThreadsFor(options.task),
     onProblem: monitor.problem,
   }).pipe(tap(monitor.batch), takeUntil(quit));
   const tasks = await createTasks(options);

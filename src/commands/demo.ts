@@ -29,7 +29,11 @@ export async function demoCommand(options: RunOptions): Promise<number> {
   try {
     const start = await copyLogs(data, dir);
     void writeTraffic(dir, start, options.seed, traffic.signal);
-    const demo = { ...options, once: false, batchSize: Math.min(options.batchSize, DEMO_BATCH_SIZE) };
+    const demo = {
+      ...options,
+      once: false,
+      batchSize: Math.min(options.batchSize, DEMO_BATCH_SIZE),
+    };
     return await dashboardCommand(dir, demo, `${data}/ + live traffic`);
   } finally {
     traffic.abort();

@@ -1,11 +1,10 @@
-import { availableParallelism } from 'node:os';
 import { finalize, Subject, takeUntil } from 'rxjs';
 import type { RunOptions } from '../cli/run-options.js';
 import { NdjsonSink } from '../ndjson-sink.js';
 import { runTasks } from '../pipeline.js';
 import { reportProblem } from '../problems.js';
 import { openSource } from '../source/open-source.js';
-import { createTasks } from '../tasks.js';
+import { createTasks, readerThreadsFor } from '../tasks.js';
 
 /**
  * `logstream run`: the selected tasks as NDJSON records on stdout, diagnostics on stderr.
@@ -19,7 +18,7 @@ export async function runCommand(source: string, options: RunOptions): Promise<n
     follow: !options.once,
     onProblem: (p) => reportProblem(p),
     ready: sink.ready,
-    readerThreads: Math.max(1, availableParallelism() - 1),
+    readerThreads: readerThreadsFor(options.task),
   });
   const tasks = await createTasks(options);
 
