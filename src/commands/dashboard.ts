@@ -40,13 +40,21 @@ export async function dashboardCommand(
     onQuit: () => quit.next(),
   });
   const onSignal = () => quit.next();
-  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  // A terminal that went away fails the next write (EIO): quit in order instead of crashing.
+  const onOutputError = (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EIO' || error.code === 'EPIPE') quit.next();
+    else throw error;
+  };
+  process.stdout.on('error', onOutputError);
+  // SIGHUP: the terminal went away; quitting in order still removes the demo's directory.
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal).on('SIGHUP', onSignal);
   try {
     await new Promise<void>((resolve) => quit.subscribe(() => resolve()));
     dashboard.unmount();
     await dashboard.waitUntilExit();
   } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal).off('SIGHUP', onSignal);
+    process.stdout.off('error', onOutputError);
     monitor.complete();
     await tasks.close();
   }

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { copyFile, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,9 @@ const DEMO_BATCH_SIZE = 2_000;
 export async function demoCommand(options: RunOptions): Promise<number> {
   const data = defaultPath('data');
   const dir = await mkdtemp(join(tmpdir(), 'logstream-demo-'));
+  // Also when the process ends abruptly (its terminal closed under it, say).
+  const removeSync = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeSync);
   const traffic = new AbortController();
   try {
     const start = await copyLogs(data, dir);
@@ -38,6 +42,7 @@ export async function demoCommand(options: RunOptions): Promise<number> {
   } finally {
     traffic.abort();
     await rm(dir, { recursive: true, force: true });
+    process.off('exit', removeSync);
   }
 }
 
