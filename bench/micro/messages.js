@@ -1,55 +1,31 @@
-/** Generator-like log messages, for the Bloom micro benchmark. */
+/** Generator-like log messages and statuses for the micro benchmarks, drawn from the generator itself. */
+import { parseStatus } from '../../dist/operators/event.js';
+import { generateLogFiles } from '../../dist/src/generator.js';
 
-const WITH_STATUS = [
-  [200, 55],
-  [201, 8],
-  [204, 5],
-  [301, 3],
-  [304, 4],
-  [400, 3],
-  [401, 2],
-  [403, 1],
-  [404, 4],
-  [429, 1],
-  [500, 3],
-  [502, 1],
-  [503, 2],
-  [504, 1],
-];
-const WITHOUT_STATUS = [
-  'Heartbeat',
-  'Cache refreshed',
-  'Model checkpoint saved',
-  'Connection pool resized',
-];
-const SERVICES = ['evaluation', 'inference', 'monitoring', 'training'];
-const TOTAL_WEIGHT = WITH_STATUS.reduce((sum, [, weight]) => sum + weight, 0) + 7;
+/** Endless events from `logstream generate`'s own generator, seeded. */
+function* generatedEvents(seed) {
+  for (const file of generateLogFiles({ events: 10_000, bursts: 0, start: 0, seed })) yield* file;
+}
 
-/** Status codes drawn with the generator's weights (no "no status"), for reservoir items. */
-export function weightedStatus(random) {
-  let draw = random() * (TOTAL_WEIGHT - 7);
-  for (const [status, weight] of WITH_STATUS) {
-    draw -= weight;
-    if (draw < 0) return status;
-  }
-  return 200;
+/** Statuses with the generator's weights (events without one are skipped), for reservoir items. */
+export function statusSource(seed) {
+  const events = generatedEvents(seed);
+  return () => {
+    for (;;) {
+      const status = parseStatus(events.next().value.message);
+      if (status !== undefined) return status;
+    }
+  };
 }
 
 /**
- * The `i`-th distinct message: the generator's texts (`HTTP Status Code: NNN` with its
- * weights, or a message without a status) made distinct by a service and a request id, as a
- * real service's log line would be.
+ * Distinct messages: the generator's texts made distinct by the service and a request id, as
+ * a real service's log line would be.
  */
-export function message(random, i) {
-  let draw = random() * TOTAL_WEIGHT;
-  let text = WITHOUT_STATUS[Math.floor(random() * WITHOUT_STATUS.length)];
-  for (const [status, weight] of WITH_STATUS) {
-    draw -= weight;
-    if (draw < 0) {
-      text = `HTTP Status Code: ${status}`;
-      break;
-    }
-  }
-  const service = SERVICES[Math.floor(random() * SERVICES.length)];
-  return `${text} (${service} request ${i.toString(16).padStart(8, '0')})`;
+export function messageSource(seed) {
+  const events = generatedEvents(seed);
+  return (i) => {
+    const { service, message } = events.next().value;
+    return `${message} (${service} request ${i.toString(16).padStart(8, '0')})`;
+  };
 }

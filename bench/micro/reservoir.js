@@ -6,7 +6,7 @@ import { from, last } from 'rxjs';
 import { EventBatch } from '../../dist/operators/batch.js';
 import { createRandom } from '../../dist/operators/random.js';
 import { reservoirSample } from '../../dist/operators/reservoir-sample.js';
-import { weightedStatus } from './messages.js';
+import { statusSource } from './messages.js';
 
 const items = Number(process.argv[2] ?? 10_000_000);
 const capacity = Number(process.argv[3] ?? 1000);
@@ -16,9 +16,10 @@ const DISTINCT_BATCHES = 10;
 // Ten distinct batches of statuses, cycled: the items differ from batch to batch without
 // holding 10M events in memory.
 const random = createRandom(7);
+const nextStatus = statusSource(7);
 const distinct = Array.from({ length: DISTINCT_BATCHES }, () => {
   const statuses = new Uint16Array(batchSize);
-  for (let i = 0; i < batchSize; i++) statuses[i] = weightedStatus(random);
+  for (let i = 0; i < batchSize; i++) statuses[i] = nextStatus();
   const services = new Array(batchSize).fill('inference');
   const messages = new Array(batchSize).fill('');
   return new EventBatch(services, new Float64Array(batchSize), statuses, messages);

@@ -4,7 +4,7 @@ import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, REPO, runCli, tempDir } from '../support/cli.js';
+import { CLI, REPO, runCli, tempDir, writeAtomically } from '../support/cli.js';
 import { PANEL_TITLES } from '../support/dashboard.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -25,6 +25,29 @@ function tmux(...args: string[]): string {
   return execFileSync('tmux', args, { encoding: 'utf8' });
 }
 
+/**
+ * Runs `command` in a detached tmux session of the given size, hands `body` a function that
+ * reads the screen, and kills the session afterwards.
+ */
+async function inTerminal(
+  size: { columns: number; rows: number },
+  command: string,
+  body: (session: string, screen: () => string) => Promise<void>,
+): Promise<void> {
+  const session = `logstream-test-${process.pid}-${size.columns}x${size.rows}`;
+  const [x, y] = [String(size.columns), String(size.rows)];
+  tmux('new-session', '-d', '-s', session, '-x', x, '-y', y, '-c', REPO, command);
+  try {
+    await body(session, () => tmux('capture-pane', '-p', '-t', session));
+  } finally {
+    try {
+      tmux('kill-session', '-t', session);
+    } catch {
+      // Already ended with its command.
+    }
+  }
+}
+
 /** Each check runs tmux, so the screen is checked less often than usual, and for longer. */
 const waitFor = (condition: () => boolean, what: string) =>
   waitUntil(condition, what, { timeoutMs: 15_000, intervalMs: 100 });
@@ -41,23 +64,8 @@ describe.runIf(hasTmux)('logstream dashboard in a terminal', () => {
       const logs = join(dir, 'logs');
       const status = join(dir, 'status');
       await runCli(['generate', logs, '--files', '2', '--events', '500', '--seed', '1']);
-      const session = `logstream-test-${process.pid}-${columns}`;
       const command = `node ${CLI} dashboard ${logs}; echo $? > ${status}`;
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
-        session,
-        '-x',
-        String(columns),
-        '-y',
-        String(rows),
-        '-c',
-        REPO,
-        command,
-      );
-      try {
-        const screen = () => tmux('capture-pane', '-p', '-t', session);
+      await inTerminal({ columns, rows }, command, async (session, screen) => {
         await waitFor(
           () => PANEL_TITLES.every((title) => screen().includes(title)),
           'the six panel titles',
@@ -72,8 +80,7 @@ describe.runIf(hasTmux)('logstream dashboard in a terminal', () => {
         expect(before).toContain('q quit');
 
         const [first] = (await readdir(logs)).sort();
-        await writeFile(join(dir, 'next.tmp'), await readFile(join(logs, first!)));
-        await rename(join(dir, 'next.tmp'), join(logs, 'zz-next.json'));
+        await writeAtomically(logs, 'zz-next.json', await readFile(join(logs, first!)));
         await waitFor(
           () => /events\D{0,12}1[,.]?500/i.test(screen()),
           'the header to count the new file',
@@ -89,13 +96,7 @@ describe.runIf(hasTmux)('logstream dashboard in a terminal', () => {
         }
         await waitFor(() => existsSync(status), 'the dashboard to exit');
         expect((await readFile(status, 'utf8')).trim()).toBe('0');
-      } finally {
-        try {
-          tmux('kill-session', '-t', session);
-        } catch {
-          // Already ended with the dashboard.
-        }
-      }
+      });
     },
   );
 });
@@ -107,22 +108,8 @@ describe.runIf(hasTmux)('logstream demo (npm start)', () => {
     const before = new Set(await demoDirs());
     const dir = await tempDir();
     const status = join(dir, 'status');
-    const session = `logstream-demo-test-${process.pid}`;
-    tmux(
-      'new-session',
-      '-d',
-      '-s',
-      session,
-      '-x',
-      '100',
-      '-y',
-      '30',
-      '-c',
-      REPO,
-      `node ${CLI} demo; echo $? > ${status}`,
-    );
-    try {
-      const screen = () => tmux('capture-pane', '-p', '-t', session);
+    const command = `node ${CLI} demo; echo $? > ${status}`;
+    await inTerminal({ columns: 100, rows: 30 }, command, async (session, screen) => {
       const events = () => Number(/events (\d+)/.exec(screen())?.[1] ?? 0);
       await waitFor(() => events() > 10_000, 'the replayed data/ and some live traffic');
       const seen = events();
@@ -133,13 +120,7 @@ describe.runIf(hasTmux)('logstream demo (npm start)', () => {
       await waitFor(() => existsSync(status), 'the demo to exit');
       expect((await readFile(status, 'utf8')).trim()).toBe('0');
       expect((await demoDirs()).filter((name) => !before.has(name))).toEqual([]);
-    } finally {
-      try {
-        tmux('kill-session', '-t', session);
-      } catch {
-        // Already ended with the demo.
-      }
-    }
+    });
   });
 });
 

@@ -9,6 +9,7 @@ import {
   runCli,
   spawnNode,
   tempDir,
+  writeAtomically,
   writeLogFile,
 } from '../support/cli.js';
 import { startCli } from '../support/follow.js';
@@ -140,10 +141,7 @@ describe('logstream run, following the source', () => {
     await writeLogFile(dir, 'batch-1.json', SEED_BATCH_1, 10);
     const cli = startCli(['run', dir, '--task', 'running-average']);
     await cli.waitFor((c) => c.records().length >= 1, 'the record of batch 1');
-    // Written atomically, as a well-behaved producer does: a temporary name, then a rename.
-    const temporary = join(dir, '.batch-2.json.tmp');
-    await writeFile(temporary, JSON.stringify(SEED_BATCH_2));
-    await rename(temporary, join(dir, 'batch-2.json'));
+    await writeAtomically(dir, 'batch-2.json', SEED_BATCH_2);
     await cli.waitFor((c) => c.records().length >= 2, 'the record of batch 2');
     const result = await cli.stop('SIGTERM');
     expect(result.code).toBe(0);

@@ -2,7 +2,14 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { event, recordsOf, runCli, tempDir, writeLogFile } from '../support/cli.js';
+import {
+  event,
+  recordsOf,
+  runCli,
+  tempDir,
+  writeAtomically,
+  writeLogFile,
+} from '../support/cli.js';
 import { startCli } from '../support/follow.js';
 
 describe('logstream run: the seed tests through the command line', () => {
@@ -185,9 +192,7 @@ describe('logstream run, following a directory', () => {
     await sleep(300);
     expect(cli.records()).toEqual([]);
     const events = [200, 200, 200, 404, 500].map((status, i) => event('api', i, status));
-    const temporary = join(dir, '.first.json.tmp');
-    await writeFile(temporary, JSON.stringify(events));
-    await rename(temporary, join(dir, 'first.json'));
+    await writeAtomically(dir, 'first.json', events);
     await cli.waitFor((c) => c.records().length >= 1, 'the record of the first file');
     const result = await cli.stop('SIGTERM');
     expect(result.code).toBe(0);

@@ -1,5 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach } from 'vitest';
@@ -108,4 +108,14 @@ export const event = (service: string, timestamp: number, status: number | null,
 /** The records of one task. */
 export function recordsOf(result: CliResult, task: string): Record<string, unknown>[] {
   return result.records.filter((record) => record.task === task);
+}
+
+/** Writes a log file as a well-behaved producer does: under a temporary name, then a rename. */
+export async function writeAtomically(dir: string, name: string, content: unknown): Promise<void> {
+  const temporary = join(dir, `.${name}.tmp`);
+  await writeFile(
+    temporary,
+    typeof content === 'string' || Buffer.isBuffer(content) ? content : JSON.stringify(content),
+  );
+  await rename(temporary, join(dir, name));
 }
