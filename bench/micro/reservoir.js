@@ -15,7 +15,6 @@ const DISTINCT_BATCHES = 10;
 
 // Ten distinct batches of statuses, cycled: the items differ from batch to batch without
 // holding 10M events in memory.
-const random = createRandom(7);
 const nextStatus = statusSource(7);
 const distinct = Array.from({ length: DISTINCT_BATCHES }, () => {
   const statuses = new Uint16Array(batchSize);
