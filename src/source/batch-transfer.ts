@@ -1,6 +1,7 @@
 import { EventBatch } from '../../operators/batch.js';
 import type { LogEvent } from '../../operators/event.js';
 import type { JsonRead } from './json.js';
+import type { StringCodes } from './scan-dictionary.js';
 import type { ScanPart } from './scan-events.js';
 import type { InvalidValue } from './validate-values.js';
 
@@ -48,9 +49,9 @@ export function decodeRead(read: TransferredRead): JsonRead {
   return { ok: true, parts: read.parts.map(decodePart), count: read.count, badUtf8: read.badUtf8 };
 }
 
-function encodePart({ batch, invalid }: ScanPart): TransferredPart {
-  const services = dictionaryCode(batch.services);
-  const messages = dictionaryCode(batch.messages);
+function encodePart({ batch, invalid, codes }: ScanPart): TransferredPart {
+  const services = codes ? fromCodes(codes.services, batch.length) : dictionaryCode(batch.services);
+  const messages = codes ? fromCodes(codes.messages, batch.length) : dictionaryCode(batch.messages);
   const kept: [number, LogEvent][] = [];
   // forEach skips the holes of a sparse array: only the events that were kept.
   batch.events?.forEach((event, i) => {
@@ -86,6 +87,13 @@ function decodePart(part: TransferredPart): ScanPart {
     batch: new EventBatch(services, part.times, part.statuses, messages, events),
     invalid: part.invalid,
   };
+}
+
+function fromCodes(
+  codes: StringCodes,
+  length: number,
+): { ids: Uint32Array; values: readonly string[] } {
+  return { ids: codes.ids.slice(0, length), values: codes.values };
 }
 
 function dictionaryCode(strings: readonly string[]): { ids: Uint32Array; values: string[] } {

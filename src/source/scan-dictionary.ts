@@ -20,6 +20,9 @@ export class DictionaryEntry {
    * needs it; negative until then (services are interned too and never need theirs).
    */
   status = -1;
+  /** The string's small-integer code in the last {@link StringCodes} that coded it. */
+  codedBy: StringCodes | undefined = undefined;
+  code = 0;
   /** The encoded bytes, to tell apart strings whose hashes collide. */
   readonly bytes: DataView;
 
@@ -133,5 +136,45 @@ export class StringDictionary {
     }
     this.slots = slots;
     this.mask = mask;
+  }
+}
+
+/**
+ * Codes the strings of one batch as small integers (dictionary coding), so a batch crosses
+ * between threads as typed arrays plus its few distinct strings. A string read through the
+ * dictionary keeps its code on its entry, so coding it again costs no hashing.
+ */
+export class StringCodes {
+  readonly values: string[] = [];
+  ids: Uint32Array;
+  private readonly byText = new Map<string, number>();
+
+  constructor(capacity: number) {
+    this.ids = new Uint32Array(capacity);
+  }
+
+  setEntry(i: number, entry: DictionaryEntry): void {
+    if (entry.codedBy !== this) {
+      entry.codedBy = this;
+      entry.code = this.values.length;
+      this.values.push(entry.text);
+    }
+    this.ids[i] = entry.code;
+  }
+
+  setText(i: number, text: string): void {
+    let code = this.byText.get(text);
+    if (code === undefined) {
+      code = this.values.length;
+      this.byText.set(text, code);
+      this.values.push(text);
+    }
+    this.ids[i] = code;
+  }
+
+  grow(capacity: number): void {
+    const ids = new Uint32Array(capacity);
+    ids.set(this.ids);
+    this.ids = ids;
   }
 }

@@ -1,13 +1,15 @@
 import { isUtf8 } from 'node:buffer';
 import { EventBatch, NO_STATUS } from '../../operators/batch.js';
 import { type LogEvent, parseStatus, validateEvent } from '../../operators/event.js';
-import { type DictionaryEntry, StringDictionary } from './scan-dictionary.js';
+import { type DictionaryEntry, StringCodes, StringDictionary } from './scan-dictionary.js';
 import type { InvalidValue, Position } from './validate-values.js';
 
 /** Valid events in columns and the invalid values beside them, both in input order. */
 export interface ScanPart {
   readonly batch: EventBatch;
   readonly invalid: readonly InvalidValue[];
+  /** The batch's services and messages dictionary-coded, when the scanner made them. */
+  readonly codes?: { readonly services: StringCodes; readonly messages: StringCodes };
 }
 
 /** A `.json` document scanned into columns. */
@@ -488,6 +490,8 @@ class ColumnsBuilder {
    */
   private events: LogEvent[] | undefined;
   private readonly invalid: InvalidValue[] = [];
+  private readonly serviceCodes: StringCodes;
+  private readonly messageCodes: StringCodes;
   private length = 0;
 
   constructor(capacity: number) {
@@ -495,17 +499,23 @@ class ColumnsBuilder {
     this.messages = new Array<string>(capacity);
     this.times = new Float64Array(capacity);
     this.statuses = new Uint16Array(capacity);
+    this.serviceCodes = new StringCodes(capacity);
+    this.messageCodes = new StringCodes(capacity);
   }
 
   pushScanned(scanner: EventScanner): void {
+    const service = scanner.serviceEntry!;
     const message = scanner.messageEntry!;
+    const i = this.length;
     this.push(
-      scanner.serviceEntry!.text,
+      service.text,
       scanner.time,
       // Interned entries carry their status: each distinct message runs the regex once.
       message.status >= 0 ? message.status : statusFor(message),
       message.text,
     );
+    this.serviceCodes.setEntry(i, service);
+    this.messageCodes.setEntry(i, message);
   }
 
   addValue(value: unknown, position: Position): void {
@@ -517,7 +527,10 @@ class ColumnsBuilder {
     const { event } = result;
     this.events ??= new Array<LogEvent>(this.services.length);
     this.events[this.length] = event.event;
+    const i = this.length;
     this.push(event.service, event.time, event.status ?? NO_STATUS, event.message);
+    this.serviceCodes.setText(i, event.service);
+    this.messageCodes.setText(i, event.message);
   }
 
   reject(reason: string, position: Position): void {
@@ -536,7 +549,8 @@ class ColumnsBuilder {
       this.messages,
       this.events,
     );
-    return { batch, invalid: this.invalid };
+    const codes = { services: this.serviceCodes, messages: this.messageCodes };
+    return { batch, invalid: this.invalid, codes };
   }
 
   private push(service: string, time: number, status: number, message: string): void {
@@ -557,6 +571,8 @@ class ColumnsBuilder {
     statuses.set(this.statuses);
     this.times = times;
     this.statuses = statuses;
+    this.serviceCodes.grow(capacity);
+    this.messageCodes.grow(capacity);
   }
 }
 
