@@ -101,6 +101,23 @@ describe.runIf(hasTmux)('logstream dashboard in a terminal', () => {
   );
 });
 
+describe.runIf(hasTmux)('logstream dashboard colours', () => {
+  // SGR foreground colours: 30–37, 90–97, 38;5;n and 38;2;r;g;b.
+  const COLOUR = /\x1b\[(?:[0-9;]*;)?(?:3[0-8]|9[0-7])[;m]/;
+  it.each([
+    ['NO_COLOR=1', false],
+    ['NO_COLOR=1 FORCE_COLOR=1', true],
+  ])('with %s shows colour: %s', async (env, coloured) => {
+    const command = `${env} node ${CLI} dashboard data`;
+    await inTerminal({ columns: 80, rows: 24 }, command, async (session, screen) => {
+      await waitFor(() => PANEL_TITLES.every((title) => screen().includes(title)), 'the panels');
+      const withEscapes = tmux('capture-pane', '-e', '-p', '-t', session);
+      expect(COLOUR.test(withEscapes)).toBe(coloured);
+      tmux('send-keys', '-t', session, 'q');
+    });
+  });
+});
+
 describe.runIf(hasTmux)('logstream demo (npm start)', () => {
   it('replays data/, keeps generating traffic that every panel shows, and removes its directory on q', async () => {
     const demoDirs = async () =>
