@@ -48,6 +48,7 @@ function buildProgram(): Command {
       .description('the interactive dashboard of all six tasks')
       .argument('[source]', 'a directory of log files, or - for standard input (default: data/)'),
   ).action(async (source: string | undefined, _flags, command: Command) => {
+    liveOnTerminal();
     const { dashboardCommand } = await import('../commands/dashboard.js');
     process.exitCode = await dashboardCommand(
       source ?? defaultPath(DEFAULT_SOURCE),
@@ -73,6 +74,7 @@ function buildProgram(): Command {
       .command('demo')
       .description('the dashboard on data/ plus live generated traffic (npm start)'),
   ).action(async (_flags, command: Command) => {
+    liveOnTerminal();
     const { demoCommand } = await import('../commands/demo.js');
     process.exitCode = await demoCommand(runOptionsOf(command));
   });
@@ -121,6 +123,18 @@ function buildProgram(): Command {
       .showSuggestionAfterError(true);
   }
   return program;
+}
+
+/**
+ * Ink draws only the final frame when CI or CONTINUOUS_INTEGRATION is set (it reads them once,
+ * when loaded), even on a real terminal. The dashboard is interactive and refuses to run
+ * without a terminal, so on one it is drawn live, whatever the environment says.
+ */
+function liveOnTerminal(): void {
+  if (!process.stdout.isTTY || !process.stdin.isTTY) return;
+  for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) {
+    if (name in process.env) process.env[name] = '0';
+  }
 }
 
 function withRunOptions(command: Command): Command {
