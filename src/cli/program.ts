@@ -42,32 +42,25 @@ function buildProgram(): Command {
       outputError: (text, write) => write(`logstream: ${text.replace(/^error: /, '').trimEnd()}\n`),
     });
 
-  withRunOptions(
-    program
-      .command('dashboard', { isDefault: true })
-      .description('the interactive dashboard of all six tasks')
-      .argument('[source]', 'a directory of log files, or - for standard input (default: data/)'),
-  ).action(async (source: string | undefined, _flags, command: Command) => {
-    liveOnTerminal();
-    const { dashboardCommand } = await import('../commands/dashboard.js');
-    process.exitCode = await dashboardCommand(
-      source ?? defaultPath(DEFAULT_SOURCE),
-      runOptionsOf(command),
-    );
-  });
-
-  withRunOptions(
-    program
-      .command('run')
-      .description('the six tasks as NDJSON records on stdout')
-      .argument('[source]', 'a directory of log files, or - for standard input (default: data/)'),
-  ).action(async (source: string | undefined, _flags, command: Command) => {
-    const { runCommand } = await import('../commands/run.js');
-    process.exitCode = await runCommand(
-      source ?? defaultPath(DEFAULT_SOURCE),
-      runOptionsOf(command),
-    );
-  });
+  addSourceCommand(
+    program,
+    'dashboard',
+    'the interactive dashboard of all six tasks',
+    async (source, options) => {
+      liveOnTerminal();
+      const { dashboardCommand } = await import('../commands/dashboard.js');
+      return dashboardCommand(source, options);
+    },
+  );
+  addSourceCommand(
+    program,
+    'run',
+    'the six tasks as NDJSON records on stdout',
+    async (source, options) => {
+      const { runCommand } = await import('../commands/run.js');
+      return runCommand(source, options);
+    },
+  );
 
   withRunOptions(
     program
@@ -135,6 +128,26 @@ function liveOnTerminal(): void {
   for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) {
     if (name in process.env) process.env[name] = '0';
   }
+}
+
+/**
+ * A command that reads a source with the options of `run` (`dashboard`, the default, and
+ * `run`); each command's module is loaded only when it runs, so `run` never loads Ink.
+ */
+function addSourceCommand(
+  program: Command,
+  name: 'dashboard' | 'run',
+  description: string,
+  execute: (source: string, options: RunOptions) => Promise<number>,
+): void {
+  withRunOptions(
+    program
+      .command(name, { isDefault: name === 'dashboard' })
+      .description(description)
+      .argument('[source]', 'a directory of log files, or - for standard input (default: data/)'),
+  ).action(async (source: string | undefined, _flags, command: Command) => {
+    process.exitCode = await execute(source ?? defaultPath(DEFAULT_SOURCE), runOptionsOf(command));
+  });
 }
 
 function withRunOptions(command: Command): Command {
