@@ -243,3 +243,19 @@ describe('logstream run, following a directory', () => {
     expect(recordsOf(result, 'lazy-groups').at(-1)).toEqual(recordsOf(once, 'lazy-groups').at(-1));
   });
 });
+
+describe('logstream run outside the package folder', () => {
+  it('falls back to the bundled data/ and pattern file when the working directory has none', async () => {
+    const elsewhere = await tempDir();
+    const outside = await runCli(['run', '--once', '--task', 'running-average,bloom'], {
+      cwd: elsewhere,
+    });
+    const inside = await runCli(['run', '--once', '--task', 'running-average,bloom']);
+    expect(outside.code).toBe(0);
+    expect(outside.stderr).toBe('');
+    expect(outside.records).toEqual(inside.records);
+    expect(recordsOf(outside, 'running-average').at(-1)).toMatchObject({
+      total: expect.any(Number),
+    });
+  });
+});
