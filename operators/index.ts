@@ -40,5 +40,9 @@ export {
   reservoirSample,
 } from './reservoir-sample.js';
 export { runningAverage } from './running-average.js';
-export { type SlidingWindowOptions, slidingWindow } from './sliding-window.js';
+export {
+  DEFAULT_WINDOW_SECONDS,
+  type SlidingWindowOptions,
+  slidingWindow,
+} from './sliding-window.js';
 export { SuccessCounts, type SuccessTally } from './success-counts.js';

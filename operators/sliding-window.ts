@@ -24,6 +24,9 @@ export interface SlidingWindowOptions {
   readonly scheduler?: SchedulerLike;
 }
 
+/** The window of {@link slidingWindow} when none is given: the last minute. */
+export const DEFAULT_WINDOW_SECONDS = 60;
+
 /**
  * Task 2: the failure rate over the last `windowSeconds` (default 60), overall and per
  * service, computed exactly.
@@ -70,7 +73,11 @@ export interface SlidingWindowOptions {
 export function slidingWindow(
   options: SlidingWindowOptions = {},
 ): OperatorFunction<OperatorInput, SlidingWindowRecord> {
-  const { windowSeconds = 60, clock = 'event', scheduler = asyncScheduler } = options;
+  const {
+    windowSeconds = DEFAULT_WINDOW_SECONDS,
+    clock = 'event',
+    scheduler = asyncScheduler,
+  } = options;
   if (!Number.isFinite(windowSeconds) || windowSeconds < 0) {
     throw new RangeError(`windowSeconds must be a finite number >= 0, got ${windowSeconds}`);
   }

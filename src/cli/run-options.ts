@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
-import type { TaskName } from '../../operators/records.js';
+import { KEYED_WINDOWS_DEFAULTS } from '../../operators/keyed-windows.js';
+import { LAZY_GROUPS_DEFAULTS } from '../../operators/lazy-groups.js';
+import { TASK_NAMES, type TaskName } from '../../operators/records.js';
+import { DEFAULT_RESERVOIR_CAPACITY } from '../../operators/reservoir-sample.js';
+import { DEFAULT_WINDOW_SECONDS } from '../../operators/sliding-window.js';
+import { DEFAULT_FALSE_POSITIVE_RATE } from '../bloom-file.js';
 import {
   duration,
   flag,
@@ -24,6 +29,25 @@ interface OptionSpec<T> {
   readonly shownDefault?: string;
 }
 
+export const DEFAULT_PATTERNS = 'data/interesting-messages.txt';
+
+/**
+ * The defaults of SPEC.md: the operators' own, so that the command line and the library
+ * cannot drift apart.
+ */
+const DEFAULTS = {
+  once: false,
+  task: TASK_NAMES,
+  slidingWindow: DEFAULT_WINDOW_SECONDS,
+  clock: 'event',
+  reservoirSize: DEFAULT_RESERVOIR_CAPACITY,
+  bloomFpRate: DEFAULT_FALSE_POSITIVE_RATE,
+  batchSize: LAZY_GROUPS_DEFAULTS.batchSize,
+  keyedWindow: KEYED_WINDOWS_DEFAULTS.windowSeconds,
+  watermark: KEYED_WINDOWS_DEFAULTS.watermarkSeconds,
+  anomalyThreshold: KEYED_WINDOWS_DEFAULTS.anomalyThreshold,
+} as const;
+
 /**
  * Every option of `run` and `dashboard`, keyed by its camelCase name (the key a --config
  * file uses). One table drives --help, config files and validation, so they cannot disagree.
@@ -40,7 +64,7 @@ export const RUN_OPTION_SPECS = {
     flag: '--sliding-window <dur>',
     description: 'Task 2 window length',
     parse: duration,
-    shownDefault: '60s',
+    shownDefault: `${DEFAULTS.slidingWindow}s`,
   },
   clock: {
     flag: '--clock <clock>',
@@ -52,7 +76,7 @@ export const RUN_OPTION_SPECS = {
     flag: '--reservoir-size <n>',
     description: 'Task 3 capacity',
     parse: positiveInteger,
-    shownDefault: '1000',
+    shownDefault: String(DEFAULTS.reservoirSize),
   },
   seed: {
     flag: '--seed <n>',
@@ -64,7 +88,7 @@ export const RUN_OPTION_SPECS = {
     flag: '--bloom-patterns <file>',
     description: 'Task 4 messages of interest, one per line',
     parse: path,
-    shownDefault: 'data/interesting-messages.txt',
+    shownDefault: DEFAULT_PATTERNS,
   },
   bloomFilter: {
     flag: '--bloom-filter <file>',
@@ -85,7 +109,7 @@ export const RUN_OPTION_SPECS = {
     flag: '--bloom-fp-rate <p>',
     description: 'Task 4 target false-positive rate',
     parse: probability,
-    shownDefault: '0.01',
+    shownDefault: String(DEFAULTS.bloomFpRate),
   },
   forward: {
     flag: '--forward <file>',
@@ -96,7 +120,7 @@ export const RUN_OPTION_SPECS = {
     flag: '--batch-size <n>',
     description: 'Task 5 events per batch',
     parse: positiveInteger,
-    shownDefault: '50000',
+    shownDefault: String(DEFAULTS.batchSize),
   },
   lazyWorkers: {
     flag: '--lazy-workers <n>',
@@ -114,7 +138,7 @@ export const RUN_OPTION_SPECS = {
     flag: '--keyed-window <dur>',
     description: 'Task 6 window length',
     parse: duration,
-    shownDefault: '10s',
+    shownDefault: `${DEFAULTS.keyedWindow}s`,
   },
   keyedSlide: {
     flag: '--keyed-slide <dur>',
@@ -126,13 +150,13 @@ export const RUN_OPTION_SPECS = {
     flag: '--watermark <dur>',
     description: 'Task 6 delay of the watermark behind the newest event',
     parse: duration,
-    shownDefault: '30s',
+    shownDefault: `${DEFAULTS.watermark}s`,
   },
   anomalyThreshold: {
     flag: '--anomaly-threshold <z>',
     description: 'Task 6 z-score that flags a window',
     parse: positiveNumber,
-    shownDefault: '3',
+    shownDefault: String(DEFAULTS.anomalyThreshold),
   },
 } satisfies Record<string, OptionSpec<unknown>>;
 
@@ -153,21 +177,6 @@ export interface RunOptions extends Partial<Parsed> {
   readonly watermark: number;
   readonly anomalyThreshold: number;
 }
-
-export const DEFAULT_PATTERNS = 'data/interesting-messages.txt';
-
-const DEFAULTS = {
-  once: false,
-  task: ['running-average', 'sliding-window', 'reservoir', 'bloom', 'lazy-groups', 'keyed-windows'],
-  slidingWindow: 60,
-  clock: 'event',
-  reservoirSize: 1000,
-  bloomFpRate: 0.01,
-  batchSize: 50_000,
-  keyedWindow: 10,
-  watermark: 30,
-  anomalyThreshold: 3,
-} as const satisfies Partial<Parsed>;
 
 /**
  * Merges the flags given on the command line with a --config file (flags win) and checks
