@@ -22,14 +22,7 @@ export interface TransferredPart {
   readonly invalid: readonly InvalidValue[];
 }
 
-export type TransferredRead =
-  | {
-      readonly ok: true;
-      readonly parts: readonly TransferredPart[];
-      readonly count: number;
-      readonly badUtf8: boolean;
-    }
-  | { readonly ok: false; readonly reason: string };
+export type TransferredRead = JsonRead<TransferredPart>;
 
 /** Encodes a read for postMessage; the second value lists the buffers to transfer. */
 export function encodeRead(read: JsonRead): [TransferredRead, ArrayBuffer[]] {

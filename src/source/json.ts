@@ -26,11 +26,12 @@ export function parseJsonDocument(bytes: Buffer): JsonDocument {
   }
 }
 
-export type JsonRead =
+/** A `.json` document read from some element on: its batches, or why it does not parse. */
+export type JsonRead<Part = ScanPart> =
   | {
       readonly ok: true;
       /** Batches of the elements from `first` on. */
-      readonly parts: readonly ScanPart[];
+      readonly parts: readonly Part[];
       /** Elements in the whole document. */
       readonly count: number;
       readonly badUtf8: boolean;
