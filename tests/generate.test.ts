@@ -2,7 +2,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateEvent } from '../operators/event.js';
-import { event, runCli, tempDir, writeLogFile } from './support/cli.js';
+import { DEFAULT_PATTERNS } from '../src/cli/run-options.js';
+import { INTERESTING_MESSAGES } from '../src/generator.js';
+import { event, REPO, runCli, tempDir, writeLogFile } from './support/cli.js';
 import { startCli } from './support/follow.js';
 
 /** The seed lab's services. */
@@ -182,5 +184,33 @@ describe('logstream generate', () => {
     const result = await runCli(['generate']);
     expect(result.code).toBe(2);
     expect(result.stderr.split('\n')).toHaveLength(2);
+  });
+});
+
+describe('data/interesting-messages.txt', () => {
+  it('lists exactly the server-error messages the generator writes, so the default filter forwards them', async () => {
+    const patterns = (await readFile(join(REPO, DEFAULT_PATTERNS), 'utf8'))
+      .split('\n')
+      .filter(Boolean);
+    expect(patterns).toEqual(INTERESTING_MESSAGES);
+    const dir = await tempDir();
+    await runCli([
+      'generate',
+      dir,
+      '--files',
+      '1',
+      '--events',
+      '2000',
+      '--seed',
+      '9',
+      '--bursts',
+      '1',
+    ]);
+    const [file] = await readdir(dir);
+    const events = JSON.parse(await readFile(join(dir, file!), 'utf8')) as { message: string }[];
+    const serverErrors = new Set(
+      events.map((e) => e.message).filter((message) => /Code: 5\d\d$/.test(message)),
+    );
+    expect([...serverErrors].sort()).toEqual([...INTERESTING_MESSAGES].sort());
   });
 });
