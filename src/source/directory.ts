@@ -8,7 +8,7 @@ import { type JsonRead, readJsonDocument, splitLargeArray, WHOLE_FILE_LIMIT } fr
 import { readNdjsonLines } from './ndjson.js';
 import { ScanPool } from './scan-pool.js';
 import type { SourceBatch, SourceOptions } from './types.js';
-import { type InvalidValue, summarizeInvalid } from './validate-values.js';
+import { badUtf8Reason, type InvalidValue, summarizeInvalid } from './validate-values.js';
 
 /** How long a `.json` file that does not parse must stay unchanged before it is broken. */
 export const SETTLE_MS = 2000;
@@ -235,8 +235,7 @@ class DirectoryReader {
       return this.broken(name, document.reason);
     }
     state.signature = signature;
-    if (document.badUtf8)
-      this.warn(name, 'invalid UTF-8, read with U+FFFD in place of the bad bytes');
+    if (document.badUtf8) this.warn(name, badUtf8Reason());
     if (document.count < state.consumed) {
       this.warn(name, 'rewritten with fewer events than were read: read again from the start');
       document = await readFrom(0);
@@ -293,13 +292,7 @@ class DirectoryReader {
       for await (const chunk of readNdjsonLines(handle, state, stats.size, !this.options.follow)) {
         state.offset = chunk.offset;
         state.lines = chunk.lines;
-        if (chunk.badUtf8Lines.length > 0) {
-          const lines = chunk.badUtf8Lines.slice(0, 5).join(', ');
-          this.warn(
-            name,
-            `invalid UTF-8 on line ${lines}, read with U+FFFD in place of the bad bytes`,
-          );
-        }
+        if (chunk.badUtf8Lines.length > 0) this.warn(name, badUtf8Reason(chunk.badUtf8Lines));
         this.emitBatch(name, chunk.batch, chunk.invalid);
         await this.options.ready?.();
         if (this.closed) return;

@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { EventBatch } from '../../operators/batch.js';
-import { scanNdjsonLines } from './scan-events.js';
+import { LineBuffer } from './line-buffer.js';
 import type { InvalidValue } from './validate-values.js';
 
 /** Events per batch when a file or chunk is larger: one batch in memory, whatever the file. */
@@ -34,28 +34,15 @@ export async function* readNdjsonLines(
   takeUnterminated: boolean,
 ): AsyncGenerator<NdjsonChunk & LinesRead> {
   let offset = from.offset;
-  let lines = from.lines;
   let position = offset;
-  // Complete lines not yet scanned, and the bytes of a line still waiting for its newline.
-  let complete: Buffer[] = [];
-  let completeLines = 0;
-  let pending: Buffer[] = [];
+  const lines = new LineBuffer(MAX_BATCH_LINES, from.lines);
   const buffer = Buffer.allocUnsafe(READ_SIZE);
-
-  function* scan(all: boolean): Generator<NdjsonChunk & LinesRead> {
-    if (complete.length === 0) return;
-    const bytes = complete.length === 1 ? complete[0]! : Buffer.concat(complete);
-    let at = 0;
-    while (at < bytes.length && (all || completeLines >= MAX_BATCH_LINES)) {
-      const chunk = scanNdjsonLines(bytes.subarray(at), lines + 1, MAX_BATCH_LINES);
-      at += chunk.consumed;
+  const scanned = function* (all: boolean): Generator<NdjsonChunk & LinesRead> {
+    for (const chunk of lines.scan(all)) {
       offset += chunk.consumed;
-      lines += chunk.lines;
-      completeLines -= chunk.lines;
-      yield { ...chunk, offset, lines };
+      yield { ...chunk, offset, lines: lines.linesRead };
     }
-    complete = at < bytes.length ? [bytes.subarray(at)] : [];
-  }
+  };
 
   while (position < end) {
     const { bytesRead } = await handle.read(
@@ -67,26 +54,9 @@ export async function* readNdjsonLines(
     if (bytesRead === 0) break;
     position += bytesRead;
     // Copies: `buffer` is reused by the next read.
-    const data = Buffer.from(buffer.subarray(0, bytesRead));
-    const cut = data.lastIndexOf(10) + 1;
-    if (cut === 0) {
-      pending.push(data);
-      continue;
-    }
-    complete.push(...pending, data.subarray(0, cut));
-    pending = cut < data.length ? [data.subarray(cut)] : [];
-    completeLines += countNewlines(data, cut);
-    yield* scan(false);
+    lines.push(Buffer.from(buffer.subarray(0, bytesRead)));
+    yield* scanned(false);
   }
-  if (takeUnterminated && pending.length > 0) {
-    complete.push(...pending);
-    completeLines += 1;
-  }
-  yield* scan(true);
-}
-
-function countNewlines(data: Buffer, end: number): number {
-  let count = 0;
-  for (let at = data.indexOf(10); at !== -1 && at < end; at = data.indexOf(10, at + 1)) count += 1;
-  return count;
+  if (takeUnterminated) lines.endInput();
+  yield* scanned(true);
 }

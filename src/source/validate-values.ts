@@ -49,3 +49,9 @@ export function summarizeInvalid(
     return { reason: `${values.length} ${noun}: ${reason} (${where})`, count: values.length };
   });
 }
+
+/** The notice for text with invalid UTF-8: nothing is lost, the bad bytes read as U+FFFD. */
+export function badUtf8Reason(lines?: readonly number[]): string {
+  const where = lines === undefined ? '' : ` on line ${lines.slice(0, 5).join(', ')}`;
+  return `invalid UTF-8${where}, read with U+FFFD in place of the bad bytes`;
+}

@@ -1,0 +1,71 @@
+import { type NdjsonScan, scanNdjsonLines } from './scan-events.js';
+
+/**
+ * NDJSON bytes as they arrive (file reads, standard input), cut into complete lines and
+ * scanned into batches of at most `maxLines` events. A line without its newline waits for
+ * it, or for {@link endInput}. Cutting on bytes never splits a multi-byte character.
+ */
+export class LineBuffer {
+  private complete: Buffer[] = [];
+  private partial: Buffer[] = [];
+  /** Complete lines waiting to be scanned, blank ones included. */
+  private waiting = 0;
+
+  constructor(
+    private readonly maxLines: number,
+    /** Lines before the first byte pushed, for line numbers. */
+    private lines = 0,
+  ) {}
+
+  /** Lines scanned so far, blank ones and those before the first push included. */
+  get linesRead(): number {
+    return this.lines;
+  }
+
+  /** Whether enough complete lines wait for a full batch. */
+  get full(): boolean {
+    return this.waiting >= this.maxLines;
+  }
+
+  /** Whether complete lines wait to be scanned. */
+  get pending(): boolean {
+    return this.complete.length > 0;
+  }
+
+  /** Adds bytes; the caller must not reuse `chunk` afterwards. */
+  push(chunk: Buffer): void {
+    const cut = chunk.lastIndexOf(10) + 1;
+    if (cut === 0) {
+      this.partial.push(chunk);
+      return;
+    }
+    this.complete.push(...this.partial, chunk.subarray(0, cut));
+    this.partial = cut < chunk.length ? [chunk.subarray(cut)] : [];
+    for (let at = chunk.indexOf(10); at !== -1 && at < cut; at = chunk.indexOf(10, at + 1)) {
+      this.waiting += 1;
+    }
+  }
+
+  /** No more bytes will come: a last line without its newline is complete as it is. */
+  endInput(): void {
+    if (this.partial.length === 0) return;
+    this.complete.push(...this.partial);
+    this.partial = [];
+    this.waiting += 1;
+  }
+
+  /** Scans the waiting lines: only full batches, or (`all`) every complete line. */
+  *scan(all: boolean): Generator<NdjsonScan> {
+    if (this.complete.length === 0) return;
+    const bytes = this.complete.length === 1 ? this.complete[0]! : Buffer.concat(this.complete);
+    let at = 0;
+    while (at < bytes.length && (all || this.full)) {
+      const batch = scanNdjsonLines(bytes.subarray(at), this.lines + 1, this.maxLines);
+      at += batch.consumed;
+      this.lines += batch.lines;
+      this.waiting -= batch.lines;
+      yield batch;
+    }
+    this.complete = at < bytes.length ? [bytes.subarray(at)] : [];
+  }
+}
