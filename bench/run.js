@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { prepareBaseline } from './lib/baseline.js';
 import { ensureCorpus } from './lib/corpus.js';
 import { allTasks, compareEngines, task5Name } from './lib/engines.js';
 import { followLatency } from './lib/latency.js';
@@ -32,6 +33,11 @@ Options:
   --quick             smoke run: 200k events, (d) at 200k only, 1 run, smaller micro runs
   --latency-files <n> files dropped in (c) (default 200)
   --interval <ms>     time between two drops in (c) (default 30)
+  --baseline <ref>    also measure (a) and (b) with the build of git commit <ref> (HEAD, main~1,
+                      a sha), runs interleaved with the current build's; reports both medians
+                      and current/baseline. The commit is checked out in a git worktree in
+                      bench/.baseline/<short-sha>/ and built there (npm ci, npm run build),
+                      both reused by later runs; its Task 5 totals must equal the current ones.
   --help              this text
 
 Exit status: 0 when every run succeeded and the engines agree (targets missed are reported,
@@ -58,6 +64,7 @@ function parseOptions(argv) {
       quick: { type: 'boolean', default: false },
       'latency-files': { type: 'string' },
       interval: { type: 'string' },
+      baseline: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -94,6 +101,7 @@ function parseOptions(argv) {
       : 200,
     latencyWarmup: 5,
     intervalMs: values.interval ? parseCount(values.interval, '--interval') : 30,
+    baseline: values.baseline,
     bloom: {
       items: 100_000,
       falsePositiveRate: 0.01,
@@ -105,6 +113,34 @@ function parseOptions(argv) {
 }
 
 const log = (text) => process.stderr.write(`${text}\n`);
+
+/**
+ * The worktree and build of `--baseline <ref>`, with the task that gives its Task 5 totals
+ * (an older commit may not run `lazy-groups` yet).
+ */
+function baselineBuild(ref) {
+  log('\nbaseline build');
+  let baseline;
+  try {
+    baseline = prepareBaseline(ref, { log });
+  } catch (error) {
+    // nothing measured yet: stop before the corpus and the runs, with the reason only
+    log(`FAILED: ${error.message}`);
+    process.exit(1);
+  }
+  const task = task5Name(baseline.cli);
+  if (task !== 'lazy-groups') {
+    log(`NOTE: baseline ${baseline.short} does not run lazy-groups: measuring its ${task}.`);
+  }
+  return { ...baseline, task };
+}
+
+/** The median wall times of the baseline and the current build, and current / baseline. */
+function against(byName, currentName) {
+  const baselineWall = byName.baseline.wall;
+  const currentWall = byName[currentName].wall;
+  return { baselineWall, currentWall, ratio: currentWall / baselineWall };
+}
 
 async function main() {
   const options = parseOptions(process.argv.slice(2));
@@ -130,6 +166,21 @@ async function main() {
       results.failures.push(`(${id}) ${error.message}`);
     }
   };
+  // first, so that a wrong ref fails at once; only (a) and (b) are compared with it
+  const baseline =
+    options.baseline && options.only.some((id) => 'ab'.includes(id))
+      ? baselineBuild(options.baseline)
+      : undefined;
+  if (options.baseline && !baseline) log('NOTE: --baseline compares (a) and (b) only: ignored.');
+  results.baseline = baseline && {
+    ref: baseline.ref,
+    commit: baseline.commit,
+    short: baseline.short,
+    subject: baseline.subject,
+    dir: baseline.dir,
+    task5: baseline.task,
+    buildSeconds: baseline.buildSeconds,
+  };
   const needsMain =
     options.only.some((id) => 'ab'.includes(id)) ||
     (options.only.includes('d') && options.sizes.includes(options.events));
@@ -154,12 +205,23 @@ async function main() {
     'a',
     `(a) Task 5 (${task5}) vs DuckDB vs Polars, ${corpus?.events} events`,
     async () => {
-      results.groups = await compareEngines(corpus, { task: task5, runs: options.runs, log });
+      results.groups = await compareEngines(corpus, {
+        task: task5,
+        runs: options.runs,
+        log,
+        baseline,
+      });
       checkAgreement(results.groups, corpus.events);
+      if (baseline) results.baseline.groups = against(results.groups.engines, 'logstream');
     },
   );
   await section('b', `(b) all six tasks, ${corpus?.events} events`, async () => {
-    results.allTasks = await allTasks(corpus, { runs: options.runs, log });
+    const all = await allTasks(corpus, { runs: options.runs, log, baseline });
+    results.allTasks = all.current;
+    if (baseline) {
+      // the baseline's own figures here; in (a) they are among the engines'
+      results.baseline.allTasks = { ...against(all, 'current'), figures: all.baseline };
+    }
   });
   await section('c', '(c) follow-mode latency', async () => {
     results.latency = await followLatency({
@@ -184,7 +246,7 @@ async function main() {
       const all =
         reuse && results.allTasks
           ? results.allTasks
-          : await allTasks(sized, { runs: options.runs, log });
+          : (await allTasks(sized, { runs: options.runs, log })).current;
       const strip = ({ runs, label, ...medians }) => medians;
       results.memory.push({
         events,

@@ -12,34 +12,23 @@ const POLARS = fileURLToPath(new URL('../engines/polars.js', import.meta.url));
  * otherwise `running-average`, whose last record has the same per-service successes and
  * totals (a fallback while Task 5 is being written; the report says so).
  */
-export function task5Name() {
+export function task5Name(cli = CLI) {
   const probe = spawnSync(
     process.execPath,
-    [CLI, 'run', SAMPLE_DATA, '--once', '--task', 'lazy-groups'],
+    [cli, 'run', SAMPLE_DATA, '--once', '--task', 'lazy-groups'],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const works = probe.status === 0 && probe.stdout.includes('"task":"lazy-groups"');
   return works ? 'lazy-groups' : 'running-average';
 }
 
-/** The engines of measurement (a), each a measured child process printing per-service totals. */
-export function groupEngines(task) {
-  return [
-    {
-      name: 'logstream',
-      label: `logstream run --task ${task}`,
-      run: (dir) => {
-        const marker = `"task":"${task}"`;
-        let last;
-        return measured('logstream', [CLI, 'run', dir, '--once', '--task', task], (line) => {
-          if (line.includes(marker)) last = line;
-        }).then((run) => {
-          if (last === undefined) throw new Error(`logstream printed no ${task} record`);
-          const record = JSON.parse(last);
-          return { ...run, rows: normalize(record.services), events: record.events };
-        });
-      },
-    },
+/**
+ * The engines of measurement (a), each a measured child process printing per-service totals;
+ * with `baseline` (from prepareBaseline, with its own `task`), that commit's build as well.
+ */
+export function groupEngines(task, baseline) {
+  const engines = [
+    logstreamEngine('logstream', `logstream run --task ${task}`, CLI, task),
     {
       name: 'duckdb',
       label: 'DuckDB read_json + GROUP BY',
@@ -51,6 +40,30 @@ export function groupEngines(task) {
       run: (dir) => jsonRowsOf('polars', [POLARS, dir]),
     },
   ];
+  if (baseline) {
+    const label = `baseline ${baseline.short}: logstream run --task ${baseline.task}`;
+    engines.push(logstreamEngine('baseline', label, baseline.cli, baseline.task));
+  }
+  return engines;
+}
+
+/** A build of logstream as an engine of (a): the totals of its last record of `task`. */
+function logstreamEngine(name, label, cli, task) {
+  return {
+    name,
+    label,
+    run: (dir) => {
+      const marker = `"task":"${task}"`;
+      let last;
+      return measured(name, [cli, 'run', dir, '--once', '--task', task], (line) => {
+        if (line.includes(marker)) last = line;
+      }).then((run) => {
+        if (last === undefined) throw new Error(`${name} printed no ${task} record`);
+        const record = JSON.parse(last);
+        return { ...run, rows: normalize(record.services), events: record.events };
+      });
+    },
+  };
 }
 
 async function measured(name, args, onLine) {
@@ -99,26 +112,33 @@ const fmt = (row) => (row ? `${row.successes}/${row.total}` : 'missing');
 
 /**
  * Measurement (a) on one corpus: every engine `runs` times, interleaved so that drift on the
- * machine touches all alike; each run's totals are checked against the others'.
+ * machine touches all alike; each run's totals are checked against the others'. With
+ * `baseline`, its build runs just before the current one in every round, so the two are
+ * measured back to back, and its totals must equal the current ones too.
  */
-export async function compareEngines(corpus, { task, runs, log }) {
-  const engines = groupEngines(task);
+export async function compareEngines(corpus, { task, runs, log, baseline }) {
+  const engines = groupEngines(task, baseline);
+  const order = baseline ? [engines.at(-1), ...engines.slice(0, -1)] : engines;
   const perEngine = Object.fromEntries(engines.map((engine) => [engine.name, []]));
   const problems = [];
   for (let round = 1; round <= runs; round++) {
-    const rowsThisRound = {};
-    for (const engine of engines) {
+    for (const engine of order) {
       const run = await engine.run(corpus.dir);
       log(`  ${engine.name.padEnd(9)} run ${round}/${runs}: ${summary(run, corpus.events)}`);
       perEngine[engine.name].push(run);
-      rowsThisRound[engine.name] = run.rows;
     }
+    // the current logstream first: every other engine is compared with it
+    const rowsThisRound = Object.fromEntries(
+      engines.map((engine) => [engine.name, perEngine[engine.name].at(-1).rows]),
+    );
     problems.push(...disagreements(rowsThisRound).map((p) => `run ${round}: ${p}`));
-    const counted = perEngine.logstream.at(-1).events;
-    if (counted !== undefined && counted !== corpus.events) {
-      problems.push(
-        `run ${round}: logstream counted ${counted} events, the corpus holds ${corpus.events}`,
-      );
+    for (const name of ['logstream', 'baseline']) {
+      const counted = perEngine[name]?.at(-1).events;
+      if (counted !== undefined && counted !== corpus.events) {
+        problems.push(
+          `run ${round}: ${name} counted ${counted} events, the corpus holds ${corpus.events}`,
+        );
+      }
     }
   }
   const result = {};
@@ -141,15 +161,30 @@ export async function compareEngines(corpus, { task, runs, log }) {
   };
 }
 
-/** Measurement (b): all six tasks, stdout to /dev/null. */
-export async function allTasks(corpus, { runs, log }) {
-  const list = [];
+/**
+ * Measurement (b): all six tasks, stdout to /dev/null. With `baseline`, its build runs just
+ * before the current one in every round; resolves with `{ current, baseline? }`.
+ */
+export async function allTasks(corpus, { runs, log, baseline }) {
+  const builds = [
+    ...(baseline
+      ? [{ name: 'baseline', label: `baseline ${baseline.short}`, cli: baseline.cli }]
+      : []),
+    { name: 'current', label: 'all tasks', cli: CLI },
+  ];
+  const perBuild = Object.fromEntries(builds.map((b) => [b.name, []]));
   for (let round = 1; round <= runs; round++) {
-    const run = await measured('logstream (all tasks)', [CLI, 'run', corpus.dir, '--once']);
-    log(`  all tasks run ${round}/${runs}: ${summary(run, corpus.events)}`);
-    list.push(run);
+    for (const { name, label, cli } of builds) {
+      const run = await measured(`logstream (${label})`, [cli, 'run', corpus.dir, '--once']);
+      log(`  ${label} run ${round}/${runs}: ${summary(run, corpus.events)}`);
+      perBuild[name].push(run);
+    }
   }
-  return { ...medians(list, corpus.events), runs: list.map((run) => pick(run, corpus.events)) };
+  const summarize = (list) => ({
+    ...medians(list, corpus.events),
+    runs: list.map((run) => pick(run, corpus.events)),
+  });
+  return Object.fromEntries(builds.map((b) => [b.name, summarize(perBuild[b.name])]));
 }
 
 function pick(run, events) {

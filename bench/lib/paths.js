@@ -10,6 +10,8 @@ export const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.ur
 export const OPERATORS = new URL('../../dist/operators/index.js', import.meta.url);
 export const CORPUS_ROOT = fileURLToPath(new URL('../corpus/', import.meta.url));
 export const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+/** Worktrees of the commits measured with `--baseline`, one per commit: bench/.baseline/<sha>/. */
+export const BASELINE_ROOT = fileURLToPath(new URL('../.baseline/', import.meta.url));
 /** The repository's small sample, used to check which tasks the build has. */
 export const SAMPLE_DATA = fileURLToPath(new URL('../../data/', import.meta.url));
 

@@ -112,7 +112,7 @@ export function evaluateTargets(results) {
 /** The sections of the report: `{ title, note?, headers, align, rows }`. */
 export function buildSections(results) {
   const sections = [];
-  const { options, groups, allTasks, latency, memory, micro, corpus } = results;
+  const { options, groups, allTasks, latency, memory, micro, corpus, baseline } = results;
   const runs = `median of ${options.runs} run${options.runs === 1 ? '' : 's'}`;
 
   if (groups) {
@@ -121,12 +121,18 @@ export function buildSections(results) {
       task === 'lazy-groups'
         ? ''
         : ' (lazy-groups is not in this build: running-average gives the same totals)';
+    const engines = groups.engines.baseline
+      ? ['logstream', 'baseline', 'duckdb', 'polars']
+      : ['logstream', 'duckdb', 'polars'];
+    const across = groups.engines.baseline
+      ? 'the three engines and the baseline build'
+      : 'the three engines';
     sections.push({
       title: `(a) Task 5 totals over ${count(corpus.events)} events: logstream vs DuckDB vs Polars, ${runs}`,
-      note: `Per-service successes and totals ${groups.agree ? 'agree exactly across the three engines' : 'DISAGREE'}${fallback}.`,
+      note: `Per-service successes and totals ${groups.agree ? `agree exactly across ${across}` : 'DISAGREE'}${fallback}.`,
       headers: ['engine', 'wall s', 'CPU s', 'peak RSS MB', 'events/s', '× DuckDB wall'],
       align: 'lrrrrr',
-      rows: ['logstream', 'duckdb', 'polars'].map((name) => {
+      rows: engines.map((name) => {
         const e = groups.engines[name];
         return [
           e.label,
@@ -140,21 +146,25 @@ export function buildSections(results) {
     });
   }
   if (allTasks) {
+    const row = (label, figures) => [
+      label,
+      fixed(figures.wall, 2),
+      fixed(figures.cpu, 2),
+      fixed(figures.rssMB, 0),
+      millions(figures.eventsPerSecond),
+    ];
+    const before = baseline?.allTasks?.figures;
     sections.push({
       title: `(b) all six tasks over ${count(corpus.events)} events (stdout to /dev/null), ${runs}`,
       headers: ['command', 'wall s', 'CPU s', 'peak RSS MB', 'events/s'],
       align: 'lrrrr',
       rows: [
-        [
-          'logstream run --once',
-          fixed(allTasks.wall, 2),
-          fixed(allTasks.cpu, 2),
-          fixed(allTasks.rssMB, 0),
-          millions(allTasks.eventsPerSecond),
-        ],
+        row('logstream run --once', allTasks),
+        ...(before ? [row(`baseline ${baseline.short}: logstream run --once`, before)] : []),
       ],
     });
   }
+  if (baseline?.groups || baseline?.allTasks) sections.push(baselineSection(results, runs));
   if (latency) {
     sections.push({
       title: `(c) follow mode: ${latency.files} files of 1,000 events dropped ${latency.intervalMs} ms apart, rename → first record on stdout, ${runs}`,
@@ -237,6 +247,32 @@ export function buildSections(results) {
     rows: results.targets.map((t) => [`(${t.id})`, t.figure, t.value, t.target, verdict(t.pass)]),
   });
   return sections;
+}
+
+/**
+ * The current build against the `--baseline` commit's, for (a) and (b): their median wall
+ * times, measured in the same run with the two builds' runs interleaved, and the ratio.
+ */
+function baselineSection({ baseline, machine, task5 }, runs) {
+  const row = (label, figures) => [
+    label,
+    fixed(figures.baselineWall, 2),
+    fixed(figures.currentWall, 2),
+    `${fixed(figures.ratio, 2)}×`,
+  ];
+  const rows = [];
+  if (baseline.groups) {
+    const tasks = baseline.task5 === task5 ? task5 : `${task5}; baseline: ${baseline.task5}`;
+    rows.push(row(`(a) Task 5 (${tasks})`, baseline.groups));
+  }
+  if (baseline.allTasks) rows.push(row('(b) all six tasks', baseline.allTasks));
+  return {
+    title: `current vs baseline: wall time of (a) and (b), ${runs}, runs interleaved baseline, current`,
+    note: `Baseline: ${baseline.ref} = ${baseline.short} (${baseline.subject}), built in bench/.baseline/${baseline.short}/; current: dist/ of the working tree (${machine.logstream}). Below 1× the current build is faster.`,
+    headers: ['measurement', `baseline ${baseline.short} s`, 'current s', 'current / baseline'],
+    align: 'lrrr',
+    rows,
+  };
 }
 
 export function machineLine(machine) {
