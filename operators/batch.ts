@@ -1,4 +1,5 @@
 import { type EventInput, type LogEvent, type ParsedEvent, validateEvent } from './event.js';
+import { StringCodes } from './string-codes.js';
 
 /**
  * Marks "no status code" in {@link EventBatch.statuses}. Not 0: `HTTP Status Code: 000`
@@ -8,37 +9,68 @@ export const NO_STATUS = 0xffff;
 
 /**
  * A batch of valid events in columns: what the sources emit and what every operator loops
- * over. Columns keep the per-event work of six operators to array reads, with the status
- * code and epoch time computed once instead of once per operator.
+ * over. Made once where bytes are read and handed on as it is (across threads too: every
+ * column is a typed array or a short list of distinct strings).
+ *
+ * Services and messages are dictionary-coded: `serviceNames[serviceIds[i]]` is the service
+ * of event `i`. The ids are this batch's own (0 … names − 1, in order of first appearance);
+ * a task's state turns them into its own ids once per distinct name
+ * ({@link StringCodes.translate}) and keys its counts by id, so no operator hashes a string
+ * per event. The status code and epoch time are computed once, not once per operator.
  */
 export class EventBatch {
   readonly length: number;
 
   constructor(
-    /** The service of each event. */
-    readonly services: readonly string[],
+    /** The service of each event, as an index into {@link serviceNames}. */
+    readonly serviceIds: Uint32Array,
+    /** The batch's distinct services. */
+    readonly serviceNames: readonly string[],
     /** Epoch seconds of each event. */
     readonly times: Float64Array,
     /** Status code of each event, {@link NO_STATUS} when the message has none. */
     readonly statuses: Uint16Array,
-    /** The message of each event. */
-    readonly messages: readonly string[],
+    /** The message of each event, as an index into {@link messageTexts}. */
+    readonly messageIds: Uint32Array,
+    /** The batch's distinct messages. */
+    readonly messageTexts: readonly string[],
     /**
-     * The events as they arrived, when the source kept them; a source that scans columns
-     * straight from bytes does not, and {@link eventAt} rebuilds the event instead.
+     * The events as they arrived, at their indexes, when the source kept them (holes
+     * elsewhere); a source that scans columns straight from bytes does not, and
+     * {@link eventAt} rebuilds the event instead.
      */
-    readonly events?: readonly LogEvent[],
+    readonly events?: readonly (LogEvent | undefined)[],
   ) {
-    this.length = services.length;
+    this.length = times.length;
+  }
+
+  /** The service of event `i`. */
+  service(i: number): string {
+    return this.serviceNames[this.serviceIds[i]!]!;
+  }
+
+  /** The message of event `i`. */
+  message(i: number): string {
+    return this.messageTexts[this.messageIds[i]!]!;
+  }
+
+  /** Every event's service, decoded: O(length), for inspection and tests, not for operators. */
+  get services(): string[] {
+    return Array.from(this.serviceIds, (id) => this.serviceNames[id]!);
+  }
+
+  /** Every event's message, decoded: O(length), for inspection and tests, not for operators. */
+  get messages(): string[] {
+    return Array.from(this.messageIds, (id) => this.messageTexts[id]!);
   }
 
   /** The `i`-th event: as it arrived when kept, otherwise rebuilt from the columns. */
   eventAt(i: number): LogEvent {
     return (
       this.events?.[i] ?? {
-        service: this.services[i]!,
+        service: this.service(i),
         timestamp: this.times[i]!,
-        message: this.messages[i]!,
+        message: this.message(i),
       }
     );
   }
@@ -46,20 +78,51 @@ export class EventBatch {
   /** A batch of already validated events. */
   static fromParsed(parsed: readonly ParsedEvent[]): EventBatch {
     const n = parsed.length;
-    const services = new Array<string>(n);
+    const services = new StringCodes();
+    const messages = new StringCodes();
+    const serviceIds = new Uint32Array(n);
+    const messageIds = new Uint32Array(n);
     const times = new Float64Array(n);
     const statuses = new Uint16Array(n);
-    const messages = new Array<string>(n);
     const events = new Array<LogEvent>(n);
     for (let i = 0; i < n; i++) {
       const e = parsed[i]!;
-      services[i] = e.service;
+      serviceIds[i] = services.code(e.service);
+      messageIds[i] = messages.code(e.message);
       times[i] = e.time;
       statuses[i] = e.status ?? NO_STATUS;
-      messages[i] = e.message;
       events[i] = e.event;
     }
-    return new EventBatch(services, times, statuses, messages, events);
+    return new EventBatch(
+      serviceIds,
+      services.values,
+      times,
+      statuses,
+      messageIds,
+      messages.values,
+      events,
+    );
+  }
+
+  /** A batch of plain columns, its services and messages dictionary-coded here. */
+  static fromColumns(
+    services: readonly string[],
+    times: Float64Array,
+    statuses: Uint16Array,
+    messages: readonly string[],
+    events?: readonly (LogEvent | undefined)[],
+  ): EventBatch {
+    const serviceCodes = new StringCodes();
+    const messageCodes = new StringCodes();
+    return new EventBatch(
+      Uint32Array.from(services, (service) => serviceCodes.code(service)),
+      serviceCodes.values,
+      times,
+      statuses,
+      Uint32Array.from(messages, (message) => messageCodes.code(message)),
+      messageCodes.values,
+      events,
+    );
   }
 
   /**

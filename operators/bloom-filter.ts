@@ -61,6 +61,12 @@ export class BloomFilter {
     return this.setBitCount;
   }
 
+  /**
+   * h2 of the last {@link hash} call. A field, not a returned pair, so a lookup allocates
+   * nothing; scratch space only, never part of what the filter holds or answers.
+   */
+  private secondHash = 0;
+
   private constructor(
     /** m, the number of bits. */
     readonly bits: number,
@@ -169,10 +175,10 @@ export class BloomFilter {
 
   /** Adds `text`: from now on {@link has} answers true for it. */
   add(text: string): void {
-    hashPair(text);
+    const firstHash = this.hash(text);
     const { bits: m, array } = this;
     let index = reduce(firstHash >>> 0, m);
-    const step = reduce(secondHash >>> 0, m) || 1;
+    const step = reduce(this.secondHash >>> 0, m) || 1;
     for (let i = 0; i < this.hashes; i++) {
       const at = index >>> 3;
       const mask = 1 << (index & 7);
@@ -192,10 +198,10 @@ export class BloomFilter {
    * with probability {@link expectedFalsePositiveRate}.
    */
   has(text: string): boolean {
-    hashPair(text);
+    const firstHash = this.hash(text);
     const { bits: m, array } = this;
     let index = reduce(firstHash >>> 0, m);
-    const step = reduce(secondHash >>> 0, m) || 1;
+    const step = reduce(this.secondHash >>> 0, m) || 1;
     for (let i = 0; i < this.hashes; i++) {
       if ((array[index >>> 3]! & (1 << (index & 7))) === 0) return false;
       index += step;
@@ -212,6 +218,76 @@ export class BloomFilter {
    */
   expectedFalsePositiveRate(): number {
     return (this.setBitCount / this.bits) ** this.hashes;
+  }
+
+  /**
+   * A 32-bit FNV-1a hash of the bit array, as 8 hex digits: what tells two filters of the
+   * same size apart in a saved state's options without storing the filter there. The bit
+   * array alone decides every answer and the false-positive rate, so the item count (which
+   * counts duplicates) is not part of it.
+   */
+  fingerprint(): string {
+    const { array } = this;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < array.length; i++) h = Math.imul(h ^ array[i]!, 0x01000193);
+    return (h >>> 0).toString(16).padStart(8, '0');
+  }
+
+  /** Whether `other` answers exactly as this filter: same size, same hashes, same bits. */
+  sameBits(other: BloomFilter): boolean {
+    if (other === this) return true;
+    if (other.bits !== this.bits || other.hashes !== this.hashes) return false;
+    const a = this.array;
+    const b = other.array;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+
+  /**
+   * One pass over the string's UTF-16 code units, two at a time as one 32-bit block, through
+   * two MurmurHash3-style lanes: lane one is MurmurHash3 x86_32's block step, lane two uses the
+   * constants of MurmurHash3 x86_128's second lane and is also fed by lane one. Both are then
+   * mixed into each other and through MurmurHash3's avalanche finalizer, so h1 and h2 behave as
+   * two independent uniform 32-bit hashes. Returns h1 and leaves h2 in {@link secondHash}.
+   * The constants are part of the file format: changing them makes saved filters answer
+   * wrongly.
+   */
+  private hash(text: string): number {
+    const length = text.length;
+    let h1 = 0x9747b28c;
+    let h2 = 0x5bd1e995;
+    let i = 0;
+    for (; i + 1 < length; i += 2) {
+      const block = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
+      let k1 = Math.imul(block, 0xcc9e2d51);
+      k1 = (k1 << 15) | (k1 >>> 17);
+      h1 ^= Math.imul(k1, 0x1b873593);
+      h1 = (h1 << 13) | (h1 >>> 19);
+      h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+      let k2 = Math.imul(block, 0x239b961b);
+      k2 = (k2 << 16) | (k2 >>> 16);
+      h2 ^= Math.imul(k2, 0xab0e9789);
+      h2 = (h2 << 17) | (h2 >>> 15);
+      h2 = (Math.imul(h2 + h1, 5) + 0x0bcaa747) | 0;
+    }
+    if (i < length) {
+      const tail = text.charCodeAt(i);
+      let k1 = Math.imul(tail, 0xcc9e2d51);
+      k1 = (k1 << 15) | (k1 >>> 17);
+      h1 ^= Math.imul(k1, 0x1b873593);
+      let k2 = Math.imul(tail, 0x239b961b);
+      k2 = (k2 << 16) | (k2 >>> 16);
+      h2 ^= Math.imul(k2, 0xab0e9789);
+    }
+    h1 ^= length;
+    h2 ^= length;
+    h1 = (h1 + h2) | 0;
+    h2 = (h2 + h1) | 0;
+    h1 = avalanche(h1);
+    h2 = avalanche(h2);
+    h1 = (h1 + h2) | 0;
+    this.secondHash = (h2 + h1) | 0;
+    return h1;
   }
 }
 
@@ -240,57 +316,6 @@ function countSetBits(array: Uint8Array): number {
   let total = 0;
   for (let i = 0; i < array.length; i++) total += POPCOUNT[array[i]!]!;
   return total;
-}
-
-// The two 32-bit results of the last hashPair call: module slots instead of a returned pair,
-// so a lookup allocates nothing.
-let firstHash = 0;
-let secondHash = 0;
-
-/**
- * One pass over the string's UTF-16 code units, two at a time as one 32-bit block, through
- * two MurmurHash3-style lanes: lane one is MurmurHash3 x86_32's block step, lane two uses the
- * constants of MurmurHash3 x86_128's second lane and is also fed by lane one. Both are then
- * mixed into each other and through MurmurHash3's avalanche finalizer, so h1 and h2 behave as
- * two independent uniform 32-bit hashes. The constants are part of the file format: changing
- * them makes saved filters answer wrongly.
- */
-function hashPair(text: string): void {
-  const length = text.length;
-  let h1 = 0x9747b28c;
-  let h2 = 0x5bd1e995;
-  let i = 0;
-  for (; i + 1 < length; i += 2) {
-    const block = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
-    let k1 = Math.imul(block, 0xcc9e2d51);
-    k1 = (k1 << 15) | (k1 >>> 17);
-    h1 ^= Math.imul(k1, 0x1b873593);
-    h1 = (h1 << 13) | (h1 >>> 19);
-    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
-    let k2 = Math.imul(block, 0x239b961b);
-    k2 = (k2 << 16) | (k2 >>> 16);
-    h2 ^= Math.imul(k2, 0xab0e9789);
-    h2 = (h2 << 17) | (h2 >>> 15);
-    h2 = (Math.imul(h2 + h1, 5) + 0x0bcaa747) | 0;
-  }
-  if (i < length) {
-    const tail = text.charCodeAt(i);
-    let k1 = Math.imul(tail, 0xcc9e2d51);
-    k1 = (k1 << 15) | (k1 >>> 17);
-    h1 ^= Math.imul(k1, 0x1b873593);
-    let k2 = Math.imul(tail, 0x239b961b);
-    k2 = (k2 << 16) | (k2 >>> 16);
-    h2 ^= Math.imul(k2, 0xab0e9789);
-  }
-  h1 ^= length;
-  h2 ^= length;
-  h1 = (h1 + h2) | 0;
-  h2 = (h2 + h1) | 0;
-  h1 = avalanche(h1);
-  h2 = avalanche(h2);
-  h1 = (h1 + h2) | 0;
-  firstHash = h1;
-  secondHash = (h2 + h1) | 0;
 }
 
 /** MurmurHash3's fmix32: every input bit flips each output bit with probability ≈ 1/2. */

@@ -16,9 +16,6 @@ export interface LogEvent {
 /** What every operator accepts: one event, or a batch processed as one unit. */
 export type EventInput = LogEvent | readonly LogEvent[];
 
-/** success = 2xx, failure = 4xx and 5xx, neither = anything else (1xx, 3xx, no status). */
-export type StatusClass = 'success' | 'failure' | 'neither';
-
 const STATUS_PATTERN = /HTTP Status Code:\s*(\d{3})/;
 
 /** The status code of a message: the first `HTTP Status Code: XXX`, or `undefined`. */
@@ -27,12 +24,17 @@ export function parseStatus(message: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-/** The class of a status code; `undefined` (no status) is neither. */
-export function classifyStatus(status: number | undefined): StatusClass {
-  if (status === undefined) return 'neither';
-  if (status >= 200 && status <= 299) return 'success';
-  if (status >= 400 && status <= 599) return 'failure';
-  return 'neither';
+/**
+ * The one success/failure rule of every task, on a status code (`NO_STATUS` and codes of
+ * neither class are neither): success = 2xx, failure = 4xx and 5xx.
+ */
+export function isSuccess(status: number): boolean {
+  return status >= 200 && status <= 299;
+}
+
+/** See {@link isSuccess}. */
+export function isFailure(status: number): boolean {
+  return status >= 400 && status <= 599;
 }
 
 /** `numerator / denominator`, or `null` over zero events (SPEC: a rate over nothing is null). */

@@ -18,6 +18,16 @@ export interface BaselineScore {
   readonly anomaly: boolean;
 }
 
+/** A baseline's learned fields, as {@link FailureRateBaseline.encode} writes them. */
+export interface EncodedBaseline {
+  /** Windows learned. */
+  readonly learned: number;
+  /** EWMA of the learned failure rates, in [0, 1]. */
+  readonly mean: number;
+  /** EWMA variance of the learned failure rates, >= 0. */
+  readonly variance: number;
+}
+
 /**
  * The baseline of one service's failure rate: an exponentially weighted mean and variance
  * of its window failure rates, in O(1) state. Each window is scored against the windows
@@ -46,9 +56,62 @@ export class FailureRateBaseline {
 
   constructor(private readonly options: FailureRateBaselineOptions) {}
 
+  /**
+   * A baseline of `options` that has learned `fields`.
+   * @throws {RangeError} naming the field when `learned` is not an integer >= 0, `mean` is
+   * not in [0, 1] or `variance` is not a finite number >= 0 (a decoded state may be hostile).
+   */
+  static decode(options: FailureRateBaselineOptions, fields: EncodedBaseline): FailureRateBaseline {
+    const { learned, mean, variance } = fields;
+    if (!(Number.isSafeInteger(learned) && learned >= 0)) {
+      throw new RangeError(`learned must be an integer >= 0, got ${learned}`);
+    }
+    if (!(mean >= 0 && mean <= 1)) throw new RangeError(`mean must be in [0, 1], got ${mean}`);
+    if (!(Number.isFinite(variance) && variance >= 0)) {
+      throw new RangeError(`variance must be a finite number >= 0, got ${variance}`);
+    }
+    const baseline = new FailureRateBaseline(options);
+    baseline.learned = learned;
+    baseline.mean = mean;
+    baseline.variance = variance;
+    return baseline;
+  }
+
   /** Windows learned so far. */
   get history(): number {
     return this.learned;
+  }
+
+  /** What this baseline has learned: with its options, all that {@link decode} needs. */
+  encode(): EncodedBaseline {
+    return { learned: this.learned, mean: this.mean, variance: this.variance };
+  }
+
+  /** An independent copy: scoring on it leaves this baseline as it is. */
+  clone(): FailureRateBaseline {
+    return FailureRateBaseline.decode(this.options, this.encode());
+  }
+
+  /**
+   * A baseline of both histories (this one's options), neither input changing. A side that
+   * learned nothing gives the other exactly. Otherwise a pooled estimate weighted by windows
+   * learned: `learned` adds up, `mean` is the weighted mean, `variance` the pooled variance
+   * including the spread between the two means. It is an approximation: an EWMA over two
+   * interleaved histories depends on their order, which neither side knows.
+   */
+  merge(other: FailureRateBaseline): FailureRateBaseline {
+    if (other.learned === 0) return this.clone();
+    if (this.learned === 0) return FailureRateBaseline.decode(this.options, other.encode());
+    const learned = this.learned + other.learned;
+    const mean = (this.learned * this.mean + other.learned * other.mean) / learned;
+    const spread = (side: FailureRateBaseline) =>
+      side.learned * (side.variance + (side.mean - mean) ** 2);
+    return FailureRateBaseline.decode(this.options, {
+      learned,
+      // Rounding may step a hair outside [0, 1] or below 0.
+      mean: Math.min(Math.max(mean, 0), 1),
+      variance: Math.max((spread(this) + spread(other)) / learned, 0),
+    });
   }
 
   /** Scores a window of `total > 0` events with a status, `failures` of them failures. */

@@ -5,44 +5,73 @@
  */
 export { EventBatch, NO_STATUS, type OperatorInput } from './batch.js';
 export { BloomFilter, type BloomSize, MAX_BITS, MAX_HASHES } from './bloom-filter.js';
-export { type BloomForwardOptions, bloomForward, forwardedEvents } from './bloom-forward.js';
 export {
-  classifyStatus,
+  type BloomForwardOptions,
+  BloomState,
+  type BloomStateOptions,
+  bloomForward,
+  forwardedEvents,
+} from './bloom-forward.js';
+export {
   type EventInput,
+  isFailure,
+  isSuccess,
   type LogEvent,
   type ParsedEvent,
   parseStatus,
   rate,
-  type StatusClass,
   toEpochSeconds,
   type Validation,
   validateEvent,
 } from './event.js';
 export {
   type BaselineScore,
+  type EncodedBaseline,
   FailureRateBaseline,
   type FailureRateBaselineOptions,
 } from './ewma.js';
-export { KEYED_WINDOWS_DEFAULTS, type KeyedWindowsOptions, keyedWindows } from './keyed-windows.js';
+export {
+  KEYED_WINDOWS_DEFAULTS,
+  type KeyedWindowsOperatorOptions,
+  type KeyedWindowsOptions,
+  KeyedWindowsState,
+  keyedWindows,
+} from './keyed-windows.js';
 export {
   type BatchedLazyGroupsRecord,
   type BatchReducedInfo,
+  type BatchReducer,
   LAZY_GROUPS_DEFAULTS,
   type LazyGroupsOptions,
+  LazyGroupsState,
+  type LazyGroupsStateOptions,
   lazyGroups,
-} from './lazy-groups.js';
-export type { ServiceBucket } from './lazy-groups-aggregate.js';
-export { createRandom, type Random } from './random.js';
+  type ReducerContext,
+  type Reduction,
+} from './lazy-groups/lazy-groups.js';
+export { createRandom, type Random, SeededRandom } from './random.js';
 export * from './records.js';
 export {
   DEFAULT_RESERVOIR_CAPACITY,
   type ReservoirSampleOptions,
+  ReservoirState,
+  type ReservoirStateOptions,
   reservoirSample,
 } from './reservoir-sample.js';
-export { runningAverage } from './running-average.js';
+export {
+  type RunningAverageOptions,
+  RunningAverageState,
+  runningAverage,
+} from './running-average.js';
 export {
   DEFAULT_WINDOW_SECONDS,
+  type SlidingWindowClock,
   type SlidingWindowOptions,
+  SlidingWindowState,
+  type SlidingWindowStateOptions,
   slidingWindow,
 } from './sliding-window.js';
-export { SuccessCounts, type SuccessTally } from './success-counts.js';
+export { type AnyTaskState, decodeTaskState, mergeTaskStates } from './states.js';
+export { StringCodes } from './string-codes.js';
+export { type EncodedSuccessCounts, SuccessCounts, type SuccessTally } from './success-counts.js';
+export { type EncodedState, StateError, type TaskState } from './task-state.js';

@@ -1,8 +1,21 @@
 import { concat, concatMap, defer, type OperatorFunction } from 'rxjs';
 import { EventBatch, NO_STATUS, type OperatorInput } from './batch.js';
-import { rate } from './event.js';
+import { isFailure, isSuccess, rate } from './event.js';
 import { FailureRateBaseline, type FailureRateBaselineOptions } from './ewma.js';
 import { byServiceName, type KeyedWindowRecord } from './records.js';
+import { StringCodes } from './string-codes.js';
+import {
+  columnField,
+  type EncodedState,
+  encodeColumn,
+  nullableNumberField,
+  numberField,
+  openEncoded,
+  requireSameOptions,
+  StateError,
+  stringsField,
+  type TaskState,
+} from './task-state.js';
 
 /** Options of {@link keyedWindows}; every duration is in seconds. */
 export interface KeyedWindowsOptions {
@@ -43,10 +56,21 @@ export const KEYED_WINDOWS_DEFAULTS = {
   minDeviation: 0.03,
 } as const;
 
+/** Options of the {@link keyedWindows} operator. */
+export interface KeyedWindowsOperatorOptions extends KeyedWindowsOptions {
+  /**
+   * Continue from this state: the operator adds to this very value, so its owner can read,
+   * encode or merge it at any time; one subscription at a time. Options given with it must
+   * be the state's own (a StateError names the first that is not).
+   */
+  readonly state?: KeyedWindowsState;
+}
+
 /**
  * Task 6: Spark Structured Streaming's keyed stateful windows. Per service, it counts events
  * in event-time windows, closes them with a watermark, counts late events, and flags a
- * window whose failure rate is an anomaly for that service.
+ * window whose failure rate is an anomaly for that service. The counting is
+ * {@link KeyedWindowsState}'s; this operator feeds it one input value at a time.
  *
  * Windows are `[start, end)` with `start` a multiple of the slide and `end = start + window`;
  * an event at time `t` belongs to every window with `start <= t < end` (window/slide of them
@@ -64,15 +88,20 @@ export const KEYED_WINDOWS_DEFAULTS = {
  *
  * After each input value, emits one {@link KeyedWindowRecord} per window it closed (possibly
  * none), ordered by `windowEnd`, then service name. When the source completes, emits every
- * open window in the same order, then completes. `total` counts the window's events that
- * have a status, so that `rate = successes / total` (null over zero); `late` is the
- * service's late events so far, including those of the batch that closed the window.
+ * open window in the same order ({@link KeyedWindowsState.finalRecords}, which leaves the
+ * state as it is, so a given `state` can still be saved or merged afterwards), then
+ * completes. `total` counts the window's events that have a status, so that
+ * `rate = successes / total` (null over zero); `late` is the service's late events so far,
+ * including those of the batch that closed the window.
  *
  * Anomalies: a window's failure rate (`failures / total`) is scored as a z-score against an
  * EWMA mean and variance of the same service's earlier windows ({@link FailureRateBaseline}),
  * then learned. `score` is null until `minHistory` windows are learned; `anomaly` is
  * `score > anomalyThreshold`, so only a rise in failures is flagged. Windows with `total = 0`
- * are not scored and leave the baseline as it is. All state belongs to one subscription.
+ * are not scored and leave the baseline as it is.
+ *
+ * Without `state`, each subscription starts from a fresh state of the options; with it, the
+ * operator continues from (and adds to) that value.
  *
  * ```
  * source: -a---b---c---|       tumbling 10 s windows, watermark 30 s, service api:
@@ -86,6 +115,7 @@ export const KEYED_WINDOWS_DEFAULTS = {
  * @throws {RangeError} when a duration, the threshold, `minHistory`, `ewmaAlpha` or
  * `minDeviation` is out of range, or when the slide is longer than the window (events
  * between windows would be lost).
+ * @throws {StateError} when `state` is given with options that are not its own.
  *
  * @example
  * ```ts
@@ -97,27 +127,52 @@ export const KEYED_WINDOWS_DEFAULTS = {
  *   .subscribe((w) => console.log(w.windowStart, w.windowEnd, w.rate));
  * // 0 10 0    (after the second batch: watermark 41 - 30 = 11)
  * // 40 50 1   (at completion)
+ *
+ * // Continue from a saved state, and save it again afterwards:
+ * const state = KeyedWindowsState.decode(saved, { windowSeconds: 60 });
+ * events$.pipe(keyedWindows({ windowSeconds: 60, state })).subscribe(print);
+ * // later: save(state.encode())
  * ```
  */
 export function keyedWindows(
-  options: KeyedWindowsOptions = {},
+  options: KeyedWindowsOperatorOptions = {},
 ): OperatorFunction<OperatorInput, KeyedWindowRecord> {
-  const settings = validate(options);
+  const { state: given, ...shape } = options;
+  const settings = validate(shape);
+  if (given !== undefined && Object.values(shape).some((value) => value !== undefined)) {
+    requireSameOptions(TASK, given.options, settings.options);
+  }
   return (source) =>
     defer(() => {
-      const state = new KeyedWindowState(settings);
+      const state = given ?? KeyedWindowsState.create(shape);
       return concat(
         source.pipe(concatMap((input) => state.add(EventBatch.of(input)))),
-        defer(() => state.flush()),
+        defer(() => state.finalRecords()),
       );
     });
 }
+
+const TASK = 'keyed-windows';
+const VERSION = 1;
+
+/** The options that shape a state, in the order its encoding lists them. */
+const OPTION_NAMES = [
+  'windowSeconds',
+  'slideSeconds',
+  'watermarkSeconds',
+  'anomalyThreshold',
+  'minHistory',
+  'ewmaAlpha',
+  'minDeviation',
+] as const;
 
 interface Settings {
   readonly window: number;
   readonly slide: number;
   readonly delay: number;
   readonly baseline: FailureRateBaselineOptions;
+  /** Every option, defaults filled in: what two states must share to merge. */
+  readonly options: Required<KeyedWindowsOptions>;
 }
 
 function validate(options: KeyedWindowsOptions): Settings {
@@ -151,6 +206,15 @@ function validate(options: KeyedWindowsOptions): Settings {
     slide,
     delay,
     baseline: { alpha, threshold, minHistory, minDeviation },
+    options: {
+      windowSeconds: window,
+      slideSeconds: slide,
+      watermarkSeconds: delay,
+      anomalyThreshold: threshold,
+      minHistory,
+      ewmaAlpha: alpha,
+      minDeviation,
+    },
   };
 }
 
@@ -161,49 +225,198 @@ function requirePositive(name: string, value: number): void {
 }
 
 interface WindowCounts {
+  /** Every event counted in the window, with a status or not: what late counts add up with. */
+  events: number;
   total: number;
   successes: number;
   failures: number;
 }
 
-/** What outlives a service's windows: O(1) per service. */
-interface ServiceState {
-  late: number;
-  readonly baseline: FailureRateBaseline;
-}
+type Bucket = Map<number, WindowCounts>;
 
 /**
- * The state of one subscription. A window is named by its index `k` (start = k·slide), so
- * windows sharing an end share a bucket, and a heap of the open indexes yields, in order,
- * exactly the windows a watermark closes, without scanning those it leaves open.
+ * The state of Task 6: the open windows of every service, each service's late count and
+ * anomaly baseline, and the newest timestamp seen (hence the watermark). Services are keyed
+ * by the state's own ids ({@link StringCodes}), translated once per batch. A window is named
+ * by its index `k` (start = k·slide), so windows sharing an end share a bucket, and a heap
+ * of the open indexes yields, in order, exactly the windows a watermark closes, without
+ * scanning those it leaves open.
+ *
+ * Task 6 has no single record: {@link add} returns the records of the windows a batch
+ * closed and {@link finalRecords} those of the open windows, so the state has no
+ * `record()` (it is a {@link TaskState} in every other respect).
+ *
+ * {@link merge} of the states of two parts of one input:
+ * - `newest` and the watermark are the larger of the two;
+ * - open windows add their counts per (window, service). A window at or below the merged
+ *   watermark stays open in the merged state, and the next {@link add} (even of an empty
+ *   batch) or {@link finalRecords} emits it: nothing is dropped, nothing counted twice;
+ * - late counts add up per service;
+ * - baselines: a service of one part keeps its baseline exactly; a service of both gets a
+ *   pooled estimate (windows learned add up, the mean is their weighted mean, the variance
+ *   the pooled variance including the spread between the means; see
+ *   {@link FailureRateBaseline.merge}). This is approximate: an EWMA of two interleaved
+ *   histories is the EWMA of neither order.
+ *
+ * What that guarantees, over the records emitted while adding each part to its own state
+ * plus the merged state's {@link finalRecords}, against one state over the whole input (its
+ * emissions plus its final records):
+ * - parts with disjoint sets of services, no event late (the way scale-out partitions):
+ *   exactly the same records, scores and anomalies included, since each service's baseline
+ *   sees the same windows in the same order; only the moments of emission differ;
+ * - every event of one part before every event of the other: for each (service, window),
+ *   `total`, `successes` and `failures` add up to the single run's, and the merged late
+ *   counts are the single run's; but a window that spans the split appears as two partial
+ *   records (one from the earlier part's emissions or the merged flush, one from the later
+ *   part), and the scores of services of both parts come from the pooled baseline;
+ * - otherwise each part judges lateness by its own order, and per service (with tumbling
+ *   windows) the windows' event counts plus the late count still add up to every event.
+ *
+ * A state belongs to one writer at a time; {@link merge}, {@link encode} and
+ * {@link finalRecords} never change it.
  */
-class KeyedWindowState {
-  private newest = -Infinity;
-  private watermark = -Infinity;
-  private readonly open = new Map<number, Map<string, WindowCounts>>();
+export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWindowRecord> {
+  readonly task = TASK;
+  /** The options that shape this state, defaults filled in (what its encoding holds). */
+  readonly options: Required<KeyedWindowsOptions>;
+  private readonly settings: Settings;
+  private newest = Number.NEGATIVE_INFINITY;
+  private watermark = Number.NEGATIVE_INFINITY;
+  private readonly names = new StringCodes();
+  /** By service id. */
+  private readonly late: number[] = [];
+  /** By service id. */
+  private readonly baselines: FailureRateBaseline[] = [];
+  private readonly open = new Map<number, Bucket>();
   private readonly openIndexes = new MinHeap();
-  private readonly services = new Map<string, ServiceState>();
 
-  constructor(private readonly settings: Settings) {}
+  private constructor(settings: Settings) {
+    this.settings = settings;
+    this.options = settings.options;
+  }
 
-  /** Adds one micro-batch, then closes what its watermark reached. */
+  /**
+   * An empty state.
+   * @throws {RangeError} as {@link keyedWindows} does for options out of range.
+   */
+  static create(options: KeyedWindowsOptions = {}): KeyedWindowsState {
+    return new KeyedWindowsState(validate(options));
+  }
+
+  /**
+   * Adds one micro-batch, then closes what its watermark reached.
+   * @returns the records of the windows it closed, by window end, then service name.
+   */
   add(batch: EventBatch): KeyedWindowRecord[] {
-    const { services, times, statuses } = batch;
+    const ids = this.names.translate(batch.serviceNames);
+    this.addServices();
+    const { serviceIds, times, statuses } = batch;
+    let newest = this.newest;
     for (let i = 0; i < batch.length; i++) {
       const time = times[i]!;
-      if (time > this.newest) this.newest = time;
-      this.place(services[i]!, time, statuses[i]!);
+      if (time > newest) newest = time;
+      this.place(ids[serviceIds[i]!]!, time, statuses[i]!);
     }
-    this.watermark = this.newest - this.settings.delay;
+    this.newest = newest;
+    this.watermark = newest - this.settings.delay;
     return this.close(this.watermark);
   }
 
-  /** Closes every open window: the end of the input. */
-  flush(): KeyedWindowRecord[] {
-    return this.close(Infinity);
+  /**
+   * The records of every open window, by window end, then service name, each scored
+   * against its service's baseline as if the input ended here. The state does not change:
+   * scores come from copies of the baselines.
+   */
+  finalRecords(): KeyedWindowRecord[] {
+    const copies = new Map<number, FailureRateBaseline>();
+    const baselineOf = (id: number) => {
+      let copy = copies.get(id);
+      if (copy === undefined) {
+        copy = this.baselines[id]!.clone();
+        copies.set(id, copy);
+      }
+      return copy;
+    };
+    const records: KeyedWindowRecord[] = [];
+    const indexes = [...this.open.keys()].sort((a, b) => a - b);
+    for (const index of indexes) this.emit(index, this.open.get(index)!, baselineOf, records);
+    return records;
   }
 
-  private place(service: string, time: number, status: number): void {
+  /**
+   * A new state over both inputs (see the class for what that guarantees); neither input
+   * changes.
+   * @throws {StateError} naming the first option in which the states differ.
+   */
+  merge(other: KeyedWindowsState): KeyedWindowsState {
+    requireSameOptions(TASK, this.options, other.options);
+    const merged = new KeyedWindowsState(this.settings);
+    merged.newest = Math.max(this.newest, other.newest);
+    merged.watermark = Math.max(this.watermark, other.watermark);
+    merged.absorb(this);
+    merged.absorb(other);
+    return merged;
+  }
+
+  /** The state as versioned JSON; {@link decode} reads it back. */
+  encode(): EncodedState {
+    const services = this.names.size;
+    const learned = new Float64Array(services);
+    const mean = new Float64Array(services);
+    const variance = new Float64Array(services);
+    for (let id = 0; id < services; id++) {
+      const fields = this.baselines[id]!.encode();
+      learned[id] = fields.learned;
+      mean[id] = fields.mean;
+      variance[id] = fields.variance;
+    }
+    const windows: [index: number, id: number, counts: WindowCounts][] = [];
+    for (const [index, bucket] of this.open) {
+      for (const [id, counts] of bucket) windows.push([index, id, counts]);
+    }
+    // One order for one state, however its windows were reached.
+    windows.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const column = (pick: (counts: WindowCounts) => number) =>
+      encodeColumn(Float64Array.from(windows, ([, , counts]) => pick(counts)));
+    return {
+      task: TASK,
+      version: VERSION,
+      options: { ...this.options },
+      state: {
+        names: [...this.names.values],
+        newest: finiteOrNull(this.newest),
+        watermark: finiteOrNull(this.watermark),
+        late: encodeColumn(Float64Array.from(this.late)),
+        learned: encodeColumn(learned),
+        mean: encodeColumn(mean),
+        variance: encodeColumn(variance),
+        windowIndex: encodeColumn(Float64Array.from(windows, ([index]) => index)),
+        windowService: encodeColumn(Uint32Array.from(windows, ([, id]) => id)),
+        windowEvents: column((counts) => counts.events),
+        windowTotal: column((counts) => counts.total),
+        windowSuccesses: column((counts) => counts.successes),
+        windowFailures: column((counts) => counts.failures),
+      },
+    };
+  }
+
+  /**
+   * The state of {@link encode}'s JSON.
+   * @param options when given, the options the state must have been made with.
+   * @throws {StateError} with one line naming what is wrong: not a keyed-windows state,
+   * another version, other options, or a corrupt field.
+   */
+  static decode(encoded: unknown, options?: KeyedWindowsOptions): KeyedWindowsState {
+    const expected = options === undefined ? undefined : validate(options).options;
+    const { options: found, state: fields } = openEncoded(encoded, TASK, VERSION, expected);
+    const state = new KeyedWindowsState(decodeSettings(found));
+    state.decodeServices(fields);
+    state.decodeTimes(fields);
+    state.decodeWindows(fields);
+    return state;
+  }
+
+  private place(id: number, time: number, status: number): void {
     const { slide, window } = this.settings;
     let index = lastWindowIndex(time, slide);
     let late = false;
@@ -214,75 +427,235 @@ class KeyedWindowState {
         late = true; // older windows end earlier: closed too
         break;
       }
-      this.count(index, service, status);
+      const counts = this.counts(index, id);
+      counts.events += 1;
+      if (status !== NO_STATUS) {
+        counts.total += 1;
+        if (isSuccess(status)) counts.successes += 1;
+        else if (isFailure(status)) counts.failures += 1;
+      }
       index -= 1;
     } while (index * slide + window > time);
-    if (late) this.service(service).late += 1;
+    if (late) this.late[id] = this.late[id]! + 1;
   }
 
-  private count(index: number, service: string, status: number): void {
+  /** The counts of window `index` of service `id`, opened empty when new. */
+  private counts(index: number, id: number): WindowCounts {
     let bucket = this.open.get(index);
     if (bucket === undefined) {
       bucket = new Map();
       this.open.set(index, bucket);
       this.openIndexes.push(index);
     }
-    let counts = bucket.get(service);
+    let counts = bucket.get(id);
     if (counts === undefined) {
-      counts = { total: 0, successes: 0, failures: 0 };
-      bucket.set(service, counts);
+      counts = { events: 0, total: 0, successes: 0, failures: 0 };
+      bucket.set(id, counts);
     }
-    if (status === NO_STATUS) return;
-    counts.total += 1;
-    if (status >= 200 && status <= 299) counts.successes += 1;
-    else if (status >= 400 && status <= 599) counts.failures += 1;
+    return counts;
+  }
+
+  /** Gives every service named so far its late count and baseline. */
+  private addServices(): void {
+    while (this.baselines.length < this.names.size) {
+      this.late.push(0);
+      this.baselines.push(new FailureRateBaseline(this.settings.baseline));
+    }
   }
 
   private close(watermark: number): KeyedWindowRecord[] {
     const { slide, window } = this.settings;
     const records: KeyedWindowRecord[] = [];
+    const baselineOf = (id: number) => this.baselines[id]!;
     while (this.openIndexes.size > 0 && this.openIndexes.peek() * slide + window <= watermark) {
       const index = this.openIndexes.pop();
       const bucket = this.open.get(index)!;
       this.open.delete(index);
-      const closed: KeyedWindowRecord[] = [];
-      for (const [service, counts] of bucket) closed.push(this.record(index, service, counts));
-      // Baselines are per service, so scoring before sorting changes no score.
-      records.push(...closed.sort(byServiceName));
+      this.emit(index, bucket, baselineOf, records);
     }
     return records;
   }
 
-  private record(index: number, service: string, counts: WindowCounts): KeyedWindowRecord {
+  /** Appends the records of one window index to `records`, by service name. */
+  private emit(
+    index: number,
+    bucket: Bucket,
+    baselineOf: (id: number) => FailureRateBaseline,
+    records: KeyedWindowRecord[],
+  ): void {
+    const closed: KeyedWindowRecord[] = [];
+    for (const [id, counts] of bucket)
+      closed.push(this.windowRecord(index, id, counts, baselineOf(id)));
+    // Baselines are per service, so scoring before sorting changes no score.
+    closed.sort(byServiceName);
+    for (const record of closed) records.push(record);
+  }
+
+  private windowRecord(
+    index: number,
+    id: number,
+    counts: WindowCounts,
+    baseline: FailureRateBaseline,
+  ): KeyedWindowRecord {
     const { slide, window } = this.settings;
-    const state = this.service(service);
     const { total, successes, failures } = counts;
     const { score, anomaly } =
-      total === 0 ? { score: null, anomaly: false } : state.baseline.observe(failures, total);
+      total === 0 ? { score: null, anomaly: false } : baseline.observe(failures, total);
     const windowStart = index * slide;
     return {
-      task: 'keyed-windows',
-      service,
+      task: TASK,
+      service: this.names.values[id]!,
       windowStart,
       windowEnd: windowStart + window,
       total,
       successes,
       failures,
       rate: rate(successes, total),
-      late: state.late,
+      late: this.late[id]!,
       anomaly,
       score,
     };
   }
 
-  private service(service: string): ServiceState {
-    let state = this.services.get(service);
-    if (state === undefined) {
-      state = { late: 0, baseline: new FailureRateBaseline(this.settings.baseline) };
-      this.services.set(service, state);
+  /** Adds a part's services, late counts, baselines and open windows to this merged state. */
+  private absorb(part: KeyedWindowsState): void {
+    const ids = this.names.translate(part.names.values);
+    this.addServices();
+    for (let j = 0; j < ids.length; j++) {
+      const id = ids[j]!;
+      this.late[id] = this.late[id]! + part.late[j]!;
+      this.baselines[id] = this.baselines[id]!.merge(part.baselines[j]!);
     }
-    return state;
+    for (const [index, bucket] of part.open) {
+      for (const [j, from] of bucket) {
+        const counts = this.counts(index, ids[j]!);
+        counts.events += from.events;
+        counts.total += from.total;
+        counts.successes += from.successes;
+        counts.failures += from.failures;
+      }
+    }
   }
+
+  private decodeServices(fields: object): void {
+    const names = stringsField(TASK, fields, 'names');
+    for (const name of names) this.names.code(name);
+    if (this.names.size !== names.length) throw corrupt('names has a duplicate');
+    const column = (name: string) => {
+      const values = columnField(TASK, fields, name, Float64Array);
+      if (values.length !== names.length) {
+        throw corrupt(`${name} has ${values.length} values for ${names.length} services`);
+      }
+      return values;
+    };
+    const late = column('late');
+    const learned = column('learned');
+    const mean = column('mean');
+    const variance = column('variance');
+    for (let id = 0; id < names.length; id++) {
+      this.late.push(count(late[id]!, 'late'));
+      try {
+        this.baselines.push(
+          FailureRateBaseline.decode(this.settings.baseline, {
+            learned: learned[id]!,
+            mean: mean[id]!,
+            variance: variance[id]!,
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error;
+        throw corrupt(`baseline of ${JSON.stringify(names[id])}: ${error.message}`);
+      }
+    }
+  }
+
+  private decodeTimes(fields: object): void {
+    const newest = nullableNumberField(TASK, fields, 'newest');
+    const watermark = nullableNumberField(TASK, fields, 'watermark');
+    if (newest === null || watermark === null) {
+      if (newest !== watermark) throw corrupt('newest and watermark must both be null or not');
+      return;
+    }
+    if (watermark !== newest - this.settings.delay) {
+      throw corrupt(`watermark ${watermark} is not newest ${newest} - watermarkSeconds`);
+    }
+    this.newest = newest;
+    this.watermark = watermark;
+  }
+
+  private decodeWindows(fields: object): void {
+    const indexes = columnField(TASK, fields, 'windowIndex', Float64Array);
+    const services = columnField(TASK, fields, 'windowService', Uint32Array);
+    const column = (name: string) => {
+      const values = columnField(TASK, fields, name, Float64Array);
+      if (values.length !== indexes.length) {
+        throw corrupt(`${name} has ${values.length} values for ${indexes.length} windows`);
+      }
+      return values;
+    };
+    if (services.length !== indexes.length) {
+      throw corrupt(`windowService has ${services.length} values for ${indexes.length} windows`);
+    }
+    const events = column('windowEvents');
+    const totals = column('windowTotal');
+    const successes = column('windowSuccesses');
+    const failures = column('windowFailures');
+    if (indexes.length > 0 && this.newest === Number.NEGATIVE_INFINITY) {
+      throw corrupt('open windows without any event time');
+    }
+    for (let w = 0; w < indexes.length; w++) {
+      const index = indexes[w]!;
+      const id = services[w]!;
+      if (!Number.isSafeInteger(index)) throw corrupt(`windowIndex ${index} is not an integer`);
+      if (id >= this.names.size) throw corrupt(`windowService ${id} names no service`);
+      const counts = this.counts(index, id);
+      if (counts.events > 0) throw corrupt(`window ${index} of service ${id} appears twice`);
+      counts.events = count(events[w]!, 'windowEvents');
+      counts.total = count(totals[w]!, 'windowTotal');
+      counts.successes = count(successes[w]!, 'windowSuccesses');
+      counts.failures = count(failures[w]!, 'windowFailures');
+      if (
+        counts.events < 1 ||
+        counts.total > counts.events ||
+        counts.successes + counts.failures > counts.total
+      ) {
+        throw corrupt(`window ${index} of service ${id} has inconsistent counts`);
+      }
+    }
+  }
+}
+
+/** The settings of a decoded state's options, refused unless each is known and in range. */
+function decodeSettings(options: EncodedState['options']): Settings {
+  for (const name of Object.keys(options)) {
+    if (!(OPTION_NAMES as readonly string[]).includes(name)) {
+      throw corrupt(`unknown option ${JSON.stringify(name)}`);
+    }
+  }
+  const given: { [name: string]: number } = {};
+  for (const name of OPTION_NAMES) given[name] = numberField(TASK, options, name);
+  try {
+    return validate(given);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw corrupt(error.message);
+  }
+}
+
+/** A count read from a decoded column: an integer >= 0. */
+function count(value: number, name: string): number {
+  if (!(Number.isSafeInteger(value) && value >= 0)) {
+    throw corrupt(`${name} holds ${value}, not a count`);
+  }
+  return value;
+}
+
+function corrupt(message: string): StateError {
+  return new StateError(`${TASK} state: ${message}`);
+}
+
+function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
 }
 
 /** The index of the last window starting at or before `time`: `k·slide <= time < (k+1)·slide`. */

@@ -1,5 +1,3 @@
-import type { ServiceBucket } from './lazy-groups-aggregate.js';
-
 /**
  * The records the six operators emit: the NDJSON records of SPEC.md without `batch` and
  * `file`, which the command line adds. Times are epoch seconds; lists of services are
@@ -95,6 +93,17 @@ export interface BloomRecord {
   readonly batchChecked: number;
   readonly batchForwarded: number;
   readonly batchRatio: number | null;
+}
+
+/** Successes per service per time bucket, like Polars' `group_by_dynamic`. */
+export interface ServiceBucket {
+  readonly service: string;
+  /** `floor(t / every) * every`, epoch seconds; the bucket is `[start, start + every)`. */
+  readonly start: number;
+  readonly successes: number;
+  /** Events of this service in the bucket that have a status. */
+  readonly total: number;
+  readonly rate: number | null;
 }
 
 /** Task 5: success rate per service from the batched lazy engine. */

@@ -59,6 +59,50 @@ export class TimeOrderedStore {
     }
   }
 
+  /**
+   * Every entry as fresh columns, oldest first (entries of equal time in no set order): what
+   * a state encodes and merges. O(n + h log h): the ring is already in order, only the heap's
+   * entries are sorted.
+   */
+  sortedEntries(): { times: Float64Array; tags: Uint32Array } {
+    const times = new Float64Array(this.size);
+    const tags = new Uint32Array(this.size);
+    const heapTimes = this.heapTimes;
+    const heapOrder = new Uint32Array(this.heapSize);
+    for (let i = 0; i < heapOrder.length; i++) heapOrder[i] = i;
+    heapOrder.sort((a, b) => heapTimes[a]! - heapTimes[b]!);
+    let r = 0;
+    let h = 0;
+    for (let out = 0; out < times.length; out++) {
+      const ringAt = (this.ringHead + r) & this.ringMask;
+      const fromRing =
+        h === heapOrder.length ||
+        (r < this.ringSize && this.ringTimes[ringAt]! <= heapTimes[heapOrder[h]!]!);
+      if (fromRing) {
+        times[out] = this.ringTimes[ringAt]!;
+        tags[out] = this.ringTags[ringAt]!;
+        r += 1;
+      } else {
+        times[out] = heapTimes[heapOrder[h]!]!;
+        tags[out] = this.heapTags[heapOrder[h]!]!;
+        h += 1;
+      }
+    }
+    return { times, tags };
+  }
+
+  /**
+   * Replaces every entry's tag by `relabel(tag)`, times unchanged: how a state renumbers its
+   * services. The heap stays valid since it is ordered by time only.
+   */
+  relabel(relabel: (tag: number) => number): void {
+    for (let i = 0; i < this.ringSize; i++) {
+      const at = (this.ringHead + i) & this.ringMask;
+      this.ringTags[at] = relabel(this.ringTags[at]!);
+    }
+    for (let i = 0; i < this.heapSize; i++) this.heapTags[i] = relabel(this.heapTags[i]!);
+  }
+
   private pushRing(time: number, tag: number): void {
     if (this.ringSize === this.ringTimes.length) this.resizeRing(this.ringTimes.length * 2);
     const at = (this.ringHead + this.ringSize) & this.ringMask;

@@ -2,11 +2,11 @@
  * The file side of Task 4: building a Bloom filter from a pattern file (one message of
  * interest per line) and saving or loading a built filter (`logstream bloom build`).
  */
-import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { BloomFilter } from '../operators/bloom-filter.js';
+import { writeFileAtomically } from './atomic-write.js';
 
 /** A pattern or filter file that cannot be used; the message starts with what and which file. */
 export class BloomFileError extends Error {
@@ -141,19 +141,9 @@ export async function buildFilterFromPatterns(
  * @throws BloomFileError naming the file when it cannot be written.
  */
 export async function saveFilter(filter: BloomFilter, path: string): Promise<void> {
-  const bytes = filter.toBytes();
-  const temporary = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
   try {
-    const handle = await open(temporary, 'wx');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
+    await writeFileAtomically(path, filter.toBytes());
   } catch (error) {
-    await rm(temporary, { force: true });
     const reason =
       isSystemError(error) && error.code === 'ENOENT'
         ? `no such directory ${dirname(path)}`

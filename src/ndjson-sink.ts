@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { TaskOutput } from './pipeline.js';
+import type { TaskOutput } from './topology.js';
 
 /** Bytes buffered before a write: few large writes instead of one per record. */
 const FLUSH_BYTES = 64 * 1024;

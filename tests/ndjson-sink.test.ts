@@ -3,7 +3,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { RunningAverageRecord } from '../operators/records.js';
 import { NdjsonSink } from '../src/ndjson-sink.js';
-import type { TaskOutput } from '../src/pipeline.js';
+import type { TaskOutput } from '../src/topology.js';
 
 const record: RunningAverageRecord = {
   task: 'running-average',

@@ -21,7 +21,7 @@ const distinct = Array.from({ length: DISTINCT_BATCHES }, () => {
   for (let i = 0; i < batchSize; i++) statuses[i] = nextStatus();
   const services = new Array(batchSize).fill('inference');
   const messages = new Array(batchSize).fill('');
-  return new EventBatch(services, new Float64Array(batchSize), statuses, messages);
+  return EventBatch.fromColumns(services, new Float64Array(batchSize), statuses, messages);
 });
 const batchCount = Math.ceil(items / batchSize);
 const batches = Array.from({ length: batchCount }, (_, i) => distinct[i % DISTINCT_BATCHES]);

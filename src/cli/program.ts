@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { defaultPath } from '../bundled.js';
+import { UsageError } from '../usage-error.js';
 import { RUN_OPTION_SPECS, type RunOptions, resolveRunOptions } from './run-options.js';
-import { UsageError } from './values.js';
 
 /** Exit status of a bad value, an unknown option or a missing source. */
 export const USAGE_EXIT = 2;

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { KEYED_WINDOWS_DEFAULTS } from '../../operators/keyed-windows.js';
-import { LAZY_GROUPS_DEFAULTS } from '../../operators/lazy-groups.js';
+import { LAZY_GROUPS_DEFAULTS } from '../../operators/lazy-groups/lazy-groups.js';
 import { TASK_NAMES, type TaskName } from '../../operators/records.js';
 import { DEFAULT_RESERVOIR_CAPACITY } from '../../operators/reservoir-sample.js';
 import { DEFAULT_WINDOW_SECONDS } from '../../operators/sliding-window.js';
 import { DEFAULT_FALSE_POSITIVE_RATE } from '../bloom-file.js';
+import { UsageError } from '../usage-error.js';
 import {
   duration,
   flag,
@@ -16,7 +17,6 @@ import {
   probability,
   seed,
   taskNames,
-  UsageError,
   workerCount,
 } from './values.js';
 
@@ -157,6 +157,11 @@ export const RUN_OPTION_SPECS = {
     description: 'Task 6 z-score that flags a window',
     parse: positiveNumber,
     shownDefault: String(DEFAULTS.anomalyThreshold),
+  },
+  saveState: {
+    flag: '--save-state <file>',
+    description: 'at exit, write the state of every selected task (see `logstream merge`)',
+    parse: path,
   },
 } satisfies Record<string, OptionSpec<unknown>>;
 

@@ -1,9 +1,6 @@
 import { TASK_NAMES, type TaskName } from '../../operators/records.js';
-
-/** A value given on the command line or in a config file that does not fit its option. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+import { MAX_LAZY_WORKERS } from '../threads/batch-reducer.js';
+import { UsageError } from '../usage-error.js';
 
 /** Turns the text (or config value) of an option into its value, or says why it cannot. */
 export type Parse<T> = (value: unknown) => T;
@@ -107,5 +104,10 @@ export function oneOf<T extends string>(...choices: T[]): Parse<T> {
 }
 
 /** A number of threads, or `auto` (one per core when the input is large). */
-export const workerCount: Parse<number | 'auto'> = (value) =>
-  String(value).trim() === 'auto' ? 'auto' : nonNegativeInteger(value);
+export const workerCount: Parse<number | 'auto'> = (value) => {
+  if (String(value).trim() === 'auto') return 'auto';
+  const count = nonNegativeInteger(value);
+  if (count > MAX_LAZY_WORKERS)
+    throw new UsageError(`'${count}' is more than ${MAX_LAZY_WORKERS} threads`);
+  return count;
+};

@@ -1,5 +1,6 @@
 import { buildFilterFromPatterns, saveFilter } from '../bloom-file.js';
-import { positiveInteger, probability, UsageError } from '../cli/values.js';
+import { positiveInteger, probability } from '../cli/values.js';
+import { UsageError } from '../usage-error.js';
 
 /** `logstream bloom build <patterns> -o <file>`: a filter file for `--bloom-filter`. */
 export async function bloomBuildCommand(

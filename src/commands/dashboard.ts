@@ -1,11 +1,9 @@
-import { Subject, takeUntil, tap } from 'rxjs';
+import { Subject } from 'rxjs';
 import type { RunOptions } from '../cli/run-options.js';
-import { UsageError } from '../cli/values.js';
 import { renderDashboard } from '../dashboard/index.js';
-import { runTasks } from '../pipeline.js';
-import { openSource } from '../source/open-source.js';
 import { SourceMonitor } from '../source-stats.js';
-import { createTasks, readerThreadsFor } from '../tasks.js';
+import { openTopology } from '../topology.js';
+import { UsageError } from '../usage-error.js';
 
 /**
  * `logstream dashboard`: one screen subscribed to every selected task. Resolves with the exit
@@ -25,18 +23,16 @@ export async function dashboardCommand(
     );
   const monitor = new SourceMonitor();
   const quit = new Subject<void>();
-  const batches = openSource(source, {
-    follow: !options.once,
-    readerThreads: readerThreadsFor(options.task),
+  const topology = await openTopology(source, options, {
     onProblem: monitor.problem,
-  }).pipe(tap(monitor.batch), takeUntil(quit));
-  const tasks = await createTasks(options);
-  const outputs = runTasks(batches, tasks.operators);
+    onBatch: monitor.batch,
+    stop: quit,
+  });
   const dashboard = renderDashboard({
     source: label,
-    outputs,
+    outputs: topology.outputs,
     stats: monitor.stats,
-    forwarded: tasks.forwarded,
+    forwarded: topology.forwarded,
     onQuit: () => quit.next(),
   });
   const onSignal = () => quit.next();
@@ -52,11 +48,12 @@ export async function dashboardCommand(
     await new Promise<void>((resolve) => quit.subscribe(() => resolve()));
     dashboard.unmount();
     await dashboard.waitUntilExit();
+    await topology.saveState();
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal).off('SIGHUP', onSignal);
     process.stdout.off('error', onOutputError);
     monitor.complete();
-    await tasks.close();
+    await topology.close();
   }
   return 0;
 }

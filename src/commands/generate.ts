@@ -2,15 +2,9 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type LogEvent, toEpochSeconds } from '../../operators/event.js';
-import {
-  duration,
-  fraction,
-  nonNegativeInteger,
-  positiveInteger,
-  seed,
-  UsageError,
-} from '../cli/values.js';
+import { duration, fraction, nonNegativeInteger, positiveInteger, seed } from '../cli/values.js';
 import { generateLogFiles } from '../generator.js';
+import { UsageError } from '../usage-error.js';
 
 /** The start time of a seeded run when none is given, so the same seed gives the same files. */
 const SEEDED_START = Date.UTC(2026, 0, 1) / 1000;

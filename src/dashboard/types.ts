@@ -1,2 +1,2 @@
-export type { TaskOutput } from '../pipeline.js';
 export type { SourceStats } from '../source-stats.js';
+export type { TaskOutput } from '../topology.js';

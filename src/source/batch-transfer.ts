@@ -1,14 +1,12 @@
 import { EventBatch } from '../../operators/batch.js';
 import type { LogEvent } from '../../operators/event.js';
 import type { JsonRead } from './json.js';
-import type { StringCodes } from './scan-dictionary.js';
 import type { ScanPart } from './scan-events.js';
 import type { InvalidValue } from './validate-values.js';
 
 /**
- * A batch as it crosses between threads: dictionary-coded strings (logs repeat their
- * services and messages, so the distinct values are few) and typed arrays that are
- * transferred, not copied.
+ * A batch as it crosses between threads: the batch's own columns (typed arrays, transferred,
+ * not copied) and its few distinct strings, exactly as the scanner made them.
  */
 export interface TransferredPart {
   readonly serviceIds: Uint32Array;
@@ -28,13 +26,13 @@ export type TransferredRead = JsonRead<TransferredPart>;
 export function encodeRead(read: JsonRead): [TransferredRead, ArrayBuffer[]] {
   if (!read.ok) return [read, []];
   const parts = read.parts.map(encodePart);
-  const buffers = parts.flatMap((part) => [
-    part.serviceIds.buffer as ArrayBuffer,
-    part.times.buffer as ArrayBuffer,
-    part.statuses.buffer as ArrayBuffer,
-    part.messageIds.buffer as ArrayBuffer,
-  ]);
-  return [{ ok: true, parts, count: read.count, badUtf8: read.badUtf8 }, buffers];
+  const buffers = new Set<ArrayBuffer>();
+  for (const part of parts) {
+    for (const column of [part.serviceIds, part.times, part.statuses, part.messageIds]) {
+      buffers.add(column.buffer as ArrayBuffer);
+    }
+  }
+  return [{ ok: true, parts, count: read.count, badUtf8: read.badUtf8 }, [...buffers]];
 }
 
 export function decodeRead(read: TransferredRead): JsonRead {
@@ -42,66 +40,38 @@ export function decodeRead(read: TransferredRead): JsonRead {
   return { ok: true, parts: read.parts.map(decodePart), count: read.count, badUtf8: read.badUtf8 };
 }
 
-function encodePart({ batch, invalid, codes }: ScanPart): TransferredPart {
-  const services = codes ? fromCodes(codes.services, batch.length) : dictionaryCode(batch.services);
-  const messages = codes ? fromCodes(codes.messages, batch.length) : dictionaryCode(batch.messages);
+function encodePart({ batch, invalid }: ScanPart): TransferredPart {
   const kept: [number, LogEvent][] = [];
   // forEach skips the holes of a sparse array: only the events that were kept.
   batch.events?.forEach((event, i) => {
-    kept.push([i, event]);
+    if (event !== undefined) kept.push([i, event]);
   });
   return {
-    serviceIds: services.ids,
-    serviceNames: services.values,
-    // Copies: the batch's own arrays may be views into a larger buffer.
-    times: batch.times.slice(),
-    statuses: batch.statuses.slice(),
-    messageIds: messages.ids,
-    messageTexts: messages.values,
+    serviceIds: batch.serviceIds,
+    serviceNames: batch.serviceNames,
+    times: batch.times,
+    statuses: batch.statuses,
+    messageIds: batch.messageIds,
+    messageTexts: batch.messageTexts,
     kept,
     invalid,
   };
 }
 
 function decodePart(part: TransferredPart): ScanPart {
-  const length = part.times.length;
-  const services = new Array<string>(length);
-  const messages = new Array<string>(length);
-  for (let i = 0; i < length; i++) {
-    services[i] = part.serviceNames[part.serviceIds[i]!]!;
-    messages[i] = part.messageTexts[part.messageIds[i]!]!;
-  }
   let events: LogEvent[] | undefined;
   if (part.kept.length > 0) {
-    events = new Array<LogEvent>(length);
+    events = new Array<LogEvent>(part.times.length);
     for (const [i, event] of part.kept) events[i] = event;
   }
-  return {
-    batch: new EventBatch(services, part.times, part.statuses, messages, events),
-    invalid: part.invalid,
-  };
-}
-
-function fromCodes(
-  codes: StringCodes,
-  length: number,
-): { ids: Uint32Array; values: readonly string[] } {
-  return { ids: codes.ids.slice(0, length), values: codes.values };
-}
-
-function dictionaryCode(strings: readonly string[]): { ids: Uint32Array; values: string[] } {
-  const ids = new Uint32Array(strings.length);
-  const index = new Map<string, number>();
-  const values: string[] = [];
-  for (let i = 0; i < strings.length; i++) {
-    const value = strings[i]!;
-    let id = index.get(value);
-    if (id === undefined) {
-      id = values.length;
-      index.set(value, id);
-      values.push(value);
-    }
-    ids[i] = id;
-  }
-  return { ids, values };
+  const batch = new EventBatch(
+    part.serviceIds,
+    part.serviceNames,
+    part.times,
+    part.statuses,
+    part.messageIds,
+    part.messageTexts,
+    events,
+  );
+  return { batch, invalid: part.invalid };
 }

@@ -4,9 +4,9 @@ import { basename, extname, join } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import { Observable } from 'rxjs';
 import { EventBatch } from '../../operators/batch.js';
+import type { WorkerPool } from '../threads/worker-pool.js';
 import { type JsonRead, readJsonDocument, splitLargeArray, WHOLE_FILE_LIMIT } from './json.js';
 import { readNdjsonLines } from './ndjson.js';
-import { ScanPool } from './scan-pool.js';
 import type { SourceBatch, SourceOptions } from './types.js';
 import { badUtf8Reason, type InvalidValue, summarizeInvalid } from './validate-values.js';
 
@@ -68,7 +68,7 @@ class DirectoryReader {
   private readonly queue = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly ahead = new Map<string, Promise<JsonSnapshot>>();
-  private readonly readers: ScanPool | undefined;
+  private readonly readers: WorkerPool | undefined;
   private readonly rechecks = new Map<string, NodeJS.Timeout>();
   private watcher: FSWatcher | undefined;
   private wake: (() => void) | undefined;
@@ -80,7 +80,7 @@ class DirectoryReader {
     private readonly options: SourceOptions,
     private readonly emit: (batch: SourceBatch) => void,
   ) {
-    this.readers = options.readerThreads ? ScanPool.create(options.readerThreads) : undefined;
+    this.readers = options.pool;
   }
 
   async run(): Promise<void> {
@@ -109,7 +109,6 @@ class DirectoryReader {
     this.timers.clear();
     this.rechecks.clear();
     this.ahead.clear();
-    this.readers?.close();
     void this.watcher?.close();
     this.wake?.();
   }
@@ -188,9 +187,12 @@ class DirectoryReader {
     const ahead = this.ahead.get(name);
     this.ahead.delete(name);
     try {
-      if (fileKind(name) === 'json')
-        await this.readJson(name, path, await (ahead ?? this.fetchJson(name)));
-      else await this.readNdjson(name, path, await stat(path));
+      if (fileKind(name) === 'json') {
+        const file = await (ahead ?? this.fetchJson(name));
+        // The pool is shared, so closing does not cancel its scans: one may end after close.
+        if (this.closed) return;
+        await this.readJson(name, path, file);
+      } else await this.readNdjson(name, path, await stat(path));
     } catch (error) {
       if (this.closed) return; // Unsubscribed while reading: nothing to report.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') this.files.delete(name);

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import type { Observable } from 'rxjs';
-import { UsageError } from '../cli/values.js';
+import { UsageError } from '../usage-error.js';
 import { directorySource } from './directory.js';
 import { stdinSource } from './stdin.js';
 import type { SourceBatch, SourceOptions } from './types.js';

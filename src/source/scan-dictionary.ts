@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import type { CodableString, StringCodes } from '../../operators/string-codes.js';
 
 /** Strings no longer than this are interned; longer ones are rarely repeated and cost memory. */
 const MAX_INTERNED_BYTES = 512;
@@ -14,13 +15,13 @@ const INITIAL_SLOTS = 64;
 const HASH_MULTIPLIER = 0x9e3779b1;
 
 /** One decoded string of the input, with what is derived from it computed at most once. */
-export class DictionaryEntry {
+export class DictionaryEntry implements CodableString {
   /**
    * The status code of this string read as a message, set by the scanner the first time it
    * needs it; negative until then (services are interned too and never need theirs).
    */
   status = -1;
-  /** The string's small-integer code in the last {@link StringCodes} that coded it. */
+  /** The string's code in the last batch coder that coded it (see {@link CodableString}). */
   codedBy: StringCodes | undefined = undefined;
   code = 0;
   /** The encoded bytes, to tell apart strings whose hashes collide. */
@@ -136,45 +137,5 @@ export class StringDictionary {
     }
     this.slots = slots;
     this.mask = mask;
-  }
-}
-
-/**
- * Codes the strings of one batch as small integers (dictionary coding), so a batch crosses
- * between threads as typed arrays plus its few distinct strings. A string read through the
- * dictionary keeps its code on its entry, so coding it again costs no hashing.
- */
-export class StringCodes {
-  readonly values: string[] = [];
-  ids: Uint32Array;
-  private readonly byText = new Map<string, number>();
-
-  constructor(capacity: number) {
-    this.ids = new Uint32Array(capacity);
-  }
-
-  setEntry(i: number, entry: DictionaryEntry): void {
-    if (entry.codedBy !== this) {
-      entry.codedBy = this;
-      entry.code = this.values.length;
-      this.values.push(entry.text);
-    }
-    this.ids[i] = entry.code;
-  }
-
-  setText(i: number, text: string): void {
-    let code = this.byText.get(text);
-    if (code === undefined) {
-      code = this.values.length;
-      this.byText.set(text, code);
-      this.values.push(text);
-    }
-    this.ids[i] = code;
-  }
-
-  grow(capacity: number): void {
-    const ids = new Uint32Array(capacity);
-    ids.set(this.ids);
-    this.ids = ids;
   }
 }

@@ -1,15 +1,14 @@
 import { isUtf8 } from 'node:buffer';
 import { EventBatch, NO_STATUS } from '../../operators/batch.js';
 import { type LogEvent, parseStatus, validateEvent } from '../../operators/event.js';
-import { type DictionaryEntry, StringCodes, StringDictionary } from './scan-dictionary.js';
+import { StringCodes } from '../../operators/string-codes.js';
+import { type DictionaryEntry, StringDictionary } from './scan-dictionary.js';
 import type { InvalidValue, Position } from './validate-values.js';
 
 /** Valid events in columns and the invalid values beside them, both in input order. */
 export interface ScanPart {
   readonly batch: EventBatch;
   readonly invalid: readonly InvalidValue[];
-  /** The batch's services and messages dictionary-coded, when the scanner made them. */
-  readonly codes?: { readonly services: StringCodes; readonly messages: StringCodes };
 }
 
 /** A `.json` document scanned into columns. */
@@ -478,10 +477,10 @@ class EventScanner {
   }
 }
 
-/** Growable columns of one batch. */
+/** Growable columns of one batch, services and messages dictionary-coded as they are read. */
 class ColumnsBuilder {
-  private readonly services: string[];
-  private readonly messages: string[];
+  private serviceIds: Uint32Array;
+  private messageIds: Uint32Array;
   private times: Float64Array;
   private statuses: Uint16Array;
   /**
@@ -490,32 +489,27 @@ class ColumnsBuilder {
    */
   private events: LogEvent[] | undefined;
   private readonly invalid: InvalidValue[] = [];
-  private readonly serviceCodes: StringCodes;
-  private readonly messageCodes: StringCodes;
+  private readonly services = new StringCodes();
+  private readonly messages = new StringCodes();
   private length = 0;
 
   constructor(capacity: number) {
-    this.services = new Array<string>(capacity);
-    this.messages = new Array<string>(capacity);
+    this.serviceIds = new Uint32Array(capacity);
+    this.messageIds = new Uint32Array(capacity);
     this.times = new Float64Array(capacity);
     this.statuses = new Uint16Array(capacity);
-    this.serviceCodes = new StringCodes(capacity);
-    this.messageCodes = new StringCodes(capacity);
   }
 
   pushScanned(scanner: EventScanner): void {
     const service = scanner.serviceEntry!;
     const message = scanner.messageEntry!;
-    const i = this.length;
     this.push(
-      service.text,
+      this.services.codeEntry(service),
       scanner.time,
       // Interned entries carry their status: each distinct message runs the regex once.
       message.status >= 0 ? message.status : statusFor(message),
-      message.text,
+      this.messages.codeEntry(message),
     );
-    this.serviceCodes.setEntry(i, service);
-    this.messageCodes.setEntry(i, message);
   }
 
   addValue(value: unknown, position: Position): void {
@@ -525,12 +519,14 @@ class ColumnsBuilder {
       return;
     }
     const { event } = result;
-    this.events ??= new Array<LogEvent>(this.services.length);
+    this.events ??= new Array<LogEvent>(this.times.length);
     this.events[this.length] = event.event;
-    const i = this.length;
-    this.push(event.service, event.time, event.status ?? NO_STATUS, event.message);
-    this.serviceCodes.setText(i, event.service);
-    this.messageCodes.setText(i, event.message);
+    this.push(
+      this.services.code(event.service),
+      event.time,
+      event.status ?? NO_STATUS,
+      this.messages.code(event.message),
+    );
   }
 
   reject(reason: string, position: Position): void {
@@ -539,41 +535,46 @@ class ColumnsBuilder {
 
   finish(): ScanPart {
     const n = this.length;
-    this.services.length = n;
-    this.messages.length = n;
     if (this.events !== undefined) this.events.length = n;
     const batch = new EventBatch(
-      this.services,
-      this.times.length === n ? this.times : this.times.slice(0, n),
-      this.statuses.length === n ? this.statuses : this.statuses.slice(0, n),
-      this.messages,
+      trimmedTo(this.serviceIds, n),
+      this.services.values,
+      trimmedTo(this.times, n),
+      trimmedTo(this.statuses, n),
+      trimmedTo(this.messageIds, n),
+      this.messages.values,
       this.events,
     );
-    const codes = { services: this.serviceCodes, messages: this.messageCodes };
-    return { batch, invalid: this.invalid, codes };
+    return { batch, invalid: this.invalid };
   }
 
-  private push(service: string, time: number, status: number, message: string): void {
+  private push(serviceId: number, time: number, status: number, messageId: number): void {
     const i = this.length;
     if (i === this.times.length) this.grow();
-    this.services[i] = service;
+    this.serviceIds[i] = serviceId;
     this.times[i] = time;
     this.statuses[i] = status;
-    this.messages[i] = message;
+    this.messageIds[i] = messageId;
     this.length = i + 1;
   }
 
   private grow(): void {
     const capacity = Math.max(16, this.times.length * 2);
-    const times = new Float64Array(capacity);
-    times.set(this.times);
-    const statuses = new Uint16Array(capacity);
-    statuses.set(this.statuses);
-    this.times = times;
-    this.statuses = statuses;
-    this.serviceCodes.grow(capacity);
-    this.messageCodes.grow(capacity);
+    this.serviceIds = grown(this.serviceIds, new Uint32Array(capacity));
+    this.messageIds = grown(this.messageIds, new Uint32Array(capacity));
+    this.times = grown(this.times, new Float64Array(capacity));
+    this.statuses = grown(this.statuses, new Uint16Array(capacity));
   }
+}
+
+function grown<T extends Uint32Array | Float64Array | Uint16Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+/** The first `n` values; a copy, so that the batch's columns own their buffers (they are transferred). */
+function trimmedTo<T extends Uint32Array | Float64Array | Uint16Array>(column: T, n: number): T {
+  return (column.length === n ? column : column.slice(0, n)) as T;
 }
 
 /** JSON.parse of one value, or the general path's reason for text that is not JSON. */

@@ -1,4 +1,5 @@
 import type { EventBatch } from '../../operators/batch.js';
+import type { WorkerPool } from '../threads/worker-pool.js';
 
 /** One batch of valid events read from the source. */
 export interface SourceBatch {
@@ -34,8 +35,9 @@ export interface SourceOptions {
    */
   readonly ready?: () => Promise<void>;
   /**
-   * Threads that read and scan `.json` files in parallel with the operators (0 or absent:
-   * read on the calling thread). Only from the compiled package, where the thread's script is.
+   * The worker pool whose threads read and scan `.json` files in parallel with the operators
+   * (absent: read on the calling thread). Shared with whoever else uses it (Task 5's
+   * reducer), so the source uses it and never terminates it: its owner does.
    */
-  readonly readerThreads?: number;
+  readonly pool?: WorkerPool;
 }

@@ -53,7 +53,12 @@ describe('logstream run --task lazy-groups', () => {
       offset += size;
     }
 
-    for (const batchSize of ['97', '1000000']) {
+    // Batches reduced on the main thread, and on the worker pool shared with the readers.
+    for (const [batchSize, workers] of [
+      ['97', '0'],
+      ['1000000', '0'],
+      ['97', '2'],
+    ] as const) {
       const result = await runCli([
         'run',
         dir,
@@ -62,6 +67,8 @@ describe('logstream run --task lazy-groups', () => {
         'lazy-groups',
         '--batch-size',
         batchSize,
+        '--lazy-workers',
+        workers,
       ]);
       expect(result.code).toBe(0);
       const last = recordsOf(result, 'lazy-groups').at(-1)!;

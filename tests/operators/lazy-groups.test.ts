@@ -22,10 +22,11 @@ import {
   type BatchedLazyGroupsRecord,
   type LazyGroupsOptions,
   lazyGroups,
-} from '../../operators/lazy-groups.js';
-import { liveReductionWorkers } from '../../operators/lazy-groups-pool.js';
+} from '../../operators/lazy-groups/lazy-groups.js';
 import { createRandom } from '../../operators/random.js';
 import { runningAverage } from '../../operators/running-average.js';
+import { poolReducer } from '../../src/threads/batch-reducer.js';
+import { poolWorkerScript, WorkerPool } from '../../src/threads/worker-pool.js';
 import { BASE_TIME as base, event, eventBuilder, testScheduler } from '../support/events.js';
 
 const SEED = 20_240_605;
@@ -38,7 +39,7 @@ function valuesOf<T>(source: Observable<T>): T[] {
 }
 
 describe('lazyGroups (marble tests, in the calling thread)', () => {
-  const inThread = (options: LazyGroupsOptions = {}) => lazyGroups({ workers: 0, ...options });
+  const inThread = (options: LazyGroupsOptions = {}) => lazyGroups(options);
 
   it('emits the totals each time a batch is complete, and the final totals at the end', () => {
     testScheduler().run(({ cold, expectObservable }) => {
@@ -236,7 +237,7 @@ describe('lazyGroups (marble tests, in the calling thread)', () => {
   });
 
   it('accepts columnar batches and keeps services such as __proto__ as plain keys', () => {
-    const batch = new EventBatch(
+    const batch = EventBatch.fromColumns(
       ['constructor', '__proto__', 'constructor'],
       Float64Array.of(base, base + 1, base + 2),
       Uint16Array.of(200, 404, NO_STATUS),
@@ -274,8 +275,9 @@ describe('lazyGroups (marble tests, in the calling thread)', () => {
   it('rejects options out of range when created', () => {
     expect(() => lazyGroups({ batchSize: 0 })).toThrow(RangeError);
     expect(() => lazyGroups({ batchSize: 2.5 })).toThrow(/batchSize/);
-    expect(() => lazyGroups({ workers: -1 })).toThrow(/workers/);
-    expect(() => lazyGroups({ workers: 1.5 })).toThrow(/workers/);
+    // Worker threads are src/threads' reducer's business now: it checks their number.
+    expect(() => poolReducer(undefined, -1)).toThrow(/workers/);
+    expect(() => poolReducer(undefined, 1.5)).toThrow(/workers/);
     expect(() => lazyGroups({ idleMs: Number.NaN })).toThrow(/idleMs/);
     expect(() => lazyGroups({ groupEverySeconds: 0 })).toThrow(/groupEverySeconds/);
     expect(() => lazyGroups({ groupEverySeconds: Infinity })).toThrow(/groupEverySeconds/);
@@ -322,7 +324,7 @@ describe('lazyGroups (property: equal to the per-event reduction)', () => {
     fc.assert(
       fc.property(anyInputs, fc.integer({ min: 1, max: 20 }), (inputs, batchSize) => {
         const valid = validEventsOf(inputs.map((input) => EventBatch.of(input)));
-        const records = valuesOf(from(inputs).pipe(lazyGroups({ batchSize, workers: 0 })));
+        const records = valuesOf(from(inputs).pipe(lazyGroups({ batchSize })));
         const completeBatches = Math.floor(valid.length / batchSize);
         expect(records).toHaveLength(completeBatches + 1);
         records.forEach((record, k) => {
@@ -356,7 +358,7 @@ describe('lazyGroups (property: equal to the per-event reduction)', () => {
         anyEvery,
         (inputs, batchSize, every) => {
           const records = valuesOf(
-            from(inputs).pipe(lazyGroups({ batchSize, workers: 0, groupEverySeconds: every })),
+            from(inputs).pipe(lazyGroups({ batchSize, groupEverySeconds: every })),
           );
           const brute = new Map<string, { successes: number; total: number }>();
           for (const input of inputs) {
@@ -395,7 +397,7 @@ describe('lazyGroups (property: equal to the per-event reduction)', () => {
   it('counts the same valid events as the event model accepts', () => {
     fc.assert(
       fc.property(fc.array(anyValue, { maxLength: 40 }), (values) => {
-        const [record] = valuesOf(from([values as LogEvent[]]).pipe(lazyGroups({ workers: 0 })));
+        const [record] = valuesOf(from([values as LogEvent[]]).pipe(lazyGroups()));
         expect(record!.events).toBe(values.filter((value) => validateEvent(value).ok).length);
       }),
       { seed: SEED, numRuns: 100 },
@@ -419,32 +421,47 @@ function syntheticBatches(events: number, chunk: number, seed = SEED): EventBatc
       times[i] = base + (offset + i) / 100 + random() * 30;
       statuses[i] = codes[Math.floor(random() * codes.length)]!;
     }
-    batches.push(new EventBatch(names, times, statuses, new Array<string>(n).fill('')));
+    batches.push(EventBatch.fromColumns(names, times, statuses, new Array<string>(n).fill('')));
   }
   return batches;
 }
 
-const noLiveWorkers = () =>
-  vi.waitFor(() => expect(liveReductionWorkers()).toBe(0), { timeout: 5000 });
+/**
+ * src/threads' reducer, each subscription with a pool of its own (terminated with it), and
+ * how many threads those pools have running: what the worker-lifecycle tests watch.
+ */
+function poolPerSubscription(size = 2) {
+  const pools: WorkerPool[] = [];
+  const reducer = (workers: number | 'auto' = size) =>
+    poolReducer(() => {
+      const pool = WorkerPool.create(size);
+      if (pool !== undefined) pools.push(pool);
+      return pool;
+    }, workers);
+  const liveWorkers = () => pools.reduce((sum, pool) => sum + pool.liveWorkers, 0);
+  const noLiveWorkers = () => vi.waitFor(() => expect(liveWorkers()).toBe(0), { timeout: 5000 });
+  return { reducer, liveWorkers, noLiveWorkers };
+}
 
-describe('lazyGroups (worker threads)', () => {
+// The pool's threads run the compiled worker script (npm test builds dist/ first).
+describe.runIf(poolWorkerScript() !== undefined)('lazyGroups (worker threads)', () => {
   it('reduces batches in worker threads, with the records of the in-thread reduction', async () => {
-    await noLiveWorkers();
+    const { reducer, noLiveWorkers } = poolPerSubscription(2);
     const batches = syntheticBatches(400_000, 10_000);
-    const reducedIn: number[] = [];
+    const reducedIn: (number | undefined)[] = [];
     const options = { batchSize: 20_000, groupEverySeconds: 60 };
     // Batches arrive on later ticks, as files do, so worker results come back in between.
     const parallel = await lastValueFrom(
       scheduled(batches, asyncScheduler).pipe(
         lazyGroups({
           ...options,
-          workers: 2,
+          reducer: reducer(2),
           onBatchReduced: (info) => reducedIn.push(info.threadId),
         }),
         toArray(),
       ),
     );
-    const sequential = valuesOf(from(batches).pipe(lazyGroups({ ...options, workers: 0 })));
+    const sequential = valuesOf(from(batches).pipe(lazyGroups(options)));
 
     expect(parallel).toEqual(sequential);
     expect(parallel).toHaveLength(21);
@@ -459,78 +476,85 @@ describe('lazyGroups (worker threads)', () => {
   });
 
   it('starts no worker before subscription, nor before the first batch', async () => {
-    await noLiveWorkers();
+    const { reducer, liveWorkers, noLiveWorkers } = poolPerSubscription(2);
     const input = new Subject<EventBatch>();
-    const groups = input.pipe(lazyGroups({ batchSize: 1000, workers: 2 }));
-    expect(liveReductionWorkers()).toBe(0);
+    const groups = input.pipe(lazyGroups({ batchSize: 1000, reducer: reducer(2) }));
+    expect(liveWorkers()).toBe(0);
     const subscription = groups.subscribe();
     input.next(syntheticBatches(999, 999)[0]!);
-    expect(liveReductionWorkers()).toBe(0);
+    expect(liveWorkers()).toBe(0);
     input.next(syntheticBatches(1, 1)[0]!);
-    expect(liveReductionWorkers()).toBe(2);
+    expect(liveWorkers()).toBe(2);
     subscription.unsubscribe();
     await noLiveWorkers();
   });
 
   it('terminates its workers when unsubscribed while they work', async () => {
-    await noLiveWorkers();
+    const { reducer, liveWorkers, noLiveWorkers } = poolPerSubscription(2);
     const input = new Subject<EventBatch>();
-    let reportFirst: (threadId: number) => void = () => {};
-    const firstReduced = new Promise<number>((resolve) => {
+    let reportFirst: (threadId: number | undefined) => void = () => {};
+    const firstReduced = new Promise<number | undefined>((resolve) => {
       reportFirst = resolve;
     });
     const subscription = input
       .pipe(
         lazyGroups({
           batchSize: 1000,
-          workers: 2,
+          reducer: reducer(2),
           onBatchReduced: (info) => reportFirst(info.threadId),
         }),
       )
       .subscribe();
     input.next(syntheticBatches(5000, 5000)[0]!);
     expect(await firstReduced).not.toBe(threadId);
-    expect(liveReductionWorkers()).toBe(2);
+    expect(liveWorkers()).toBe(2);
     subscription.unsubscribe();
     await noLiveWorkers();
   });
 
   it('terminates its workers when the source fails, and passes the error on', async () => {
-    await noLiveWorkers();
+    const { reducer, liveWorkers, noLiveWorkers } = poolPerSubscription(2);
     const failing = new Subject<EventBatch>();
-    const result = lastValueFrom(failing.pipe(lazyGroups({ batchSize: 1000, workers: 2 })));
+    const result = lastValueFrom(
+      failing.pipe(lazyGroups({ batchSize: 1000, reducer: reducer(2) })),
+    );
     failing.next(syntheticBatches(3000, 3000)[0]!);
-    expect(liveReductionWorkers()).toBe(2);
+    expect(liveWorkers()).toBe(2);
     failing.error(new Error('disk gone'));
     await expect(result).rejects.toThrow('disk gone');
     await noLiveWorkers();
     await expect(
-      lastValueFrom(throwError(() => new Error('early')).pipe(lazyGroups({ workers: 2 }))),
+      lastValueFrom(throwError(() => new Error('early')).pipe(lazyGroups({ reducer: reducer(2) }))),
     ).rejects.toThrow('early');
   });
 
   it("in 'auto' mode, keeps small batches in the calling thread", async () => {
-    await noLiveWorkers();
-    const reducedIn: number[] = [];
+    const { reducer, liveWorkers } = poolPerSubscription(availableParallelism());
+    const reducedIn: (number | undefined)[] = [];
     const records = valuesOf(
       from(syntheticBatches(3000, 500)).pipe(
-        lazyGroups({ batchSize: 100, onBatchReduced: (info) => reducedIn.push(info.threadId) }),
+        lazyGroups({
+          batchSize: 100,
+          reducer: reducer('auto'),
+          onBatchReduced: (info) => reducedIn.push(info.threadId),
+        }),
       ),
     );
     expect(records).toHaveLength(31);
     expect(reducedIn).toEqual(new Array(30).fill(threadId));
-    expect(liveReductionWorkers()).toBe(0);
+    expect(liveWorkers()).toBe(0);
   });
 
   it.skipIf(availableParallelism() < 2)(
     "in 'auto' mode, moves to workers once 4 full batches prove the input large",
     async () => {
-      await noLiveWorkers();
-      const reducedIn: number[] = [];
+      const { reducer, noLiveWorkers } = poolPerSubscription(availableParallelism());
+      const reducedIn: (number | undefined)[] = [];
       const records = await lastValueFrom(
         from(syntheticBatches(100_000, 10_000)).pipe(
           lazyGroups({
             batchSize: 10_000,
+            reducer: reducer('auto'),
             onBatchReduced: (info) => reducedIn.push(info.threadId),
           }),
           toArray(),
@@ -542,23 +566,63 @@ describe('lazyGroups (worker threads)', () => {
       await noLiveWorkers();
     },
   );
+
+  it('uses a shared pool without terminating it, beside the files it scans', async () => {
+    const pool = WorkerPool.create(2)!;
+    try {
+      const reducer = poolReducer(pool, 2);
+      const batches = syntheticBatches(40_000, 10_000);
+      const sequential = valuesOf(from(batches).pipe(lazyGroups({ batchSize: 10_000 })));
+      for (let run = 0; run < 2; run++) {
+        const reducedIn: (number | undefined)[] = [];
+        const records = await lastValueFrom(
+          scheduled(syntheticBatches(40_000, 10_000), asyncScheduler).pipe(
+            lazyGroups({
+              batchSize: 10_000,
+              reducer,
+              onBatchReduced: (info) => reducedIn.push(info.threadId),
+            }),
+            toArray(),
+          ),
+        );
+        expect(records).toEqual(sequential);
+        expect(reducedIn.some((id) => id !== threadId)).toBe(true);
+        // Each subscription closed its reducer; the pool's owner has not terminated it.
+        expect(pool.liveWorkers).toBe(2);
+      }
+      await expect(pool.scan(resolve(REPO, 'missing.json'), 0)).rejects.toMatchObject({
+        code: 'ENOENT',
+      });
+    } finally {
+      pool.terminate();
+    }
+    await vi.waitFor(() => expect(pool.liveWorkers).toBe(0), { timeout: 5000 });
+  });
 });
 
 const REPO = resolve(import.meta.dirname, '../..');
-const COMPILED = resolve(REPO, 'dist/operators/lazy-groups.js');
+const COMPILED = [
+  resolve(REPO, 'dist/operators/lazy-groups/lazy-groups.js'),
+  resolve(REPO, 'dist/src/threads/batch-reducer.js'),
+  resolve(REPO, 'dist/src/threads/pool-worker.js'),
+];
 
 describe('lazyGroups from the compiled dist/ files (npm test builds them first)', () => {
-  it.skipIf(!existsSync(COMPILED))(
+  it.skipIf(!COMPILED.every((file) => existsSync(file)))(
     'runs its workers from compiled JavaScript and lets the process exit',
     async () => {
       // The same events as syntheticFlat below, built in the child from the same formula.
+      // The pool is never terminated: its idle threads must not hold the process open.
       const script = `
         import { from } from 'rxjs';
-        import { lazyGroups } from './dist/operators/lazy-groups.js';
+        import { lazyGroups } from './dist/operators/lazy-groups/lazy-groups.js';
+        import { poolReducer } from './dist/src/threads/batch-reducer.js';
+        import { WorkerPool } from './dist/src/threads/worker-pool.js';
         const events = ${syntheticFlat.toString()}(50_000);
         const threads = new Set();
+        const reducer = poolReducer(WorkerPool.create(2), 2);
         let last;
-        from(events).pipe(lazyGroups({ batchSize: 5000, workers: 2, groupEverySeconds: 10,
+        from(events).pipe(lazyGroups({ batchSize: 5000, reducer, groupEverySeconds: 10,
             onBatchReduced: (info) => threads.add(info.threadId) }))
           .subscribe({ next: (record) => { last = record; },
             complete: () => console.log(JSON.stringify({ last, threads: [...threads] })) });
@@ -578,7 +642,7 @@ describe('lazyGroups from the compiled dist/ files (npm test builds them first)'
       expect(threads.some((id) => id !== 0)).toBe(true);
       const [expected] = valuesOf(
         from([syntheticFlat(50_000).flat()]).pipe(
-          lazyGroups({ batchSize: 50_000, workers: 0, groupEverySeconds: 10 }),
+          lazyGroups({ batchSize: 50_000, groupEverySeconds: 10 }),
         ),
       );
       expect(last).toEqual({ ...expected, batches: 10 });

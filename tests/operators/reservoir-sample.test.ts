@@ -343,7 +343,7 @@ describe('reservoirSample', () => {
 /** A batch built straight from statuses (0 = none), for inputs too large to parse. */
 function columnar(statuses: readonly number[]): EventBatch {
   const length = statuses.length;
-  return new EventBatch(
+  return EventBatch.fromColumns(
     Array<string>(length).fill('api'),
     new Float64Array(length),
     Uint16Array.from(statuses),

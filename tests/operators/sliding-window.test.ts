@@ -416,7 +416,13 @@ describe('slidingWindow (volume)', () => {
           codes[i] = statuses[n % statuses.length]!;
         }
         // The window reads services, times and statuses only.
-        return new EventBatch(names, times, codes, new Array<string>(batchSize).fill(''), []);
+        return EventBatch.fromColumns(
+          names,
+          times,
+          codes,
+          new Array<string>(batchSize).fill(''),
+          [],
+        );
       }),
     ).pipe(slidingWindow({ windowSeconds: 3600 }));
     let last: SlidingWindowRecord | undefined;

@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
 import type { EventBatch } from '../../operators/batch.js';
 import { decodeRead, encodeRead } from '../../src/source/batch-transfer.js';
 import { type JsonRead, readJsonDocument } from '../../src/source/json.js';
+import { poolWorkerScript, WorkerPool } from '../../src/threads/worker-pool.js';
 import { tempDir } from '../support/cli.js';
 
 const DOCUMENT = Buffer.from(
@@ -62,14 +62,10 @@ describe('batches crossing threads', () => {
   });
 });
 
-const compiledPool = resolve(import.meta.dirname, '../../dist/src/source/scan-pool.js');
-
-describe.runIf(existsSync(compiledPool))('reader threads (compiled package)', () => {
+// The pool's threads run the compiled worker script (npm test builds dist/ first).
+describe.runIf(poolWorkerScript() !== undefined)('reader threads (the shared worker pool)', () => {
   it('read and scan files on other threads, with the same result as the calling thread', async () => {
-    const { ScanPool } = (await import(
-      compiledPool
-    )) as typeof import('../../src/source/scan-pool.js');
-    const pool = ScanPool.create(2);
+    const pool = WorkerPool.create(2);
     expect(pool).toBeDefined();
     const dir = await tempDir();
     const path = join(dir, 'events.json');
@@ -83,7 +79,46 @@ describe.runIf(existsSync(compiledPool))('reader threads (compiled package)', ()
         code: 'ENOENT',
       });
     } finally {
-      pool!.close();
+      pool!.terminate();
     }
+  });
+
+  it('starts its threads with the first job, and fails every job once terminated', async () => {
+    const pool = WorkerPool.create(2)!;
+    const dir = await tempDir();
+    const path = join(dir, 'events.json');
+    await writeFile(path, DOCUMENT);
+    expect(pool.liveWorkers).toBe(0);
+    const first = pool.scan(path, 0);
+    expect(pool.liveWorkers).toBe(2);
+    await first;
+    const pending = pool.scan(path, 0);
+    pool.terminate();
+    await expect(pending).rejects.toThrow(/terminated/);
+    await expect(pool.scan(path, 0)).rejects.toThrow(/terminated/);
+    await vi.waitFor(() => expect(pool.liveWorkers).toBe(0), { timeout: 5000 });
+  });
+
+  it('is not made without threads', () => {
+    expect(WorkerPool.create(0)).toBeUndefined();
+    expect(() => WorkerPool.create(-1)).toThrow(RangeError);
+  });
+});
+
+describe('a worker pool whose thread crashes', () => {
+  // A thread that dies on its first job: a stand-in for a crash in the real worker.
+  const crashing = new URL(
+    `data:text/javascript,${encodeURIComponent(`
+      import { parentPort } from 'node:worker_threads';
+      parentPort.on('message', () => { throw new Error('worker crashed'); });
+    `)}`,
+  );
+
+  it('fails the jobs of that thread, and later jobs once no thread is left', async () => {
+    const pool = WorkerPool.create(1, { script: crashing })!;
+    await expect(pool.scan('a.json', 0)).rejects.toThrow('worker crashed');
+    await expect(pool.scan('b.json', 0)).rejects.toThrow(/every pool worker failed/);
+    await vi.waitFor(() => expect(pool.liveWorkers).toBe(0), { timeout: 5000 });
+    pool.terminate();
   });
 });

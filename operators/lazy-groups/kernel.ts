@@ -1,11 +1,11 @@
 /**
  * The reduction kernel of Task 5: one batch of dictionary-encoded columns in, per-service
- * (and per time bucket) success counts out. It runs in the calling thread or in a worker.
- *
- * Both functions here are sent to workers as source text (`Function.prototype.toString`),
- * so they must stay self-contained: no imports, no module-level constants, no helpers
- * outside their own bodies, typed arrays and plain values only.
+ * (and per time bucket) success counts out. It runs in the calling thread or, from the
+ * compiled package, in a worker thread (src/threads), so its input and output are typed
+ * arrays and plain values only: they cross threads by transfer, not by copy.
  */
+import { NO_STATUS } from '../batch.js';
+import { isSuccess } from '../event.js';
 
 /** One batch in columns, services as ids into a dictionary that stays in the calling thread. */
 export interface EncodedBatch {
@@ -14,7 +14,7 @@ export interface EncodedBatch {
   /** Distinct services in the batch: ids run from 0 to `serviceCount - 1`. */
   readonly serviceCount: number;
   readonly serviceIds: Uint32Array;
-  /** Status codes, 0xffff (`NO_STATUS`) when the message has none. */
+  /** Status codes, {@link NO_STATUS} when the message has none. */
   readonly statuses: Uint16Array;
   /** Epoch seconds. */
   readonly times: Float64Array;
@@ -38,9 +38,8 @@ export interface ReducedBatch {
   readonly bucketTotals: Uint32Array;
 }
 
-/** Counts successes (2xx) and events with a status per service and per (service, bucket). */
+/** Counts successes and events with a status per service and per (service, bucket). */
 export function reduceEncodedBatch(batch: EncodedBatch): ReducedBatch {
-  const noStatus = 0xffff; // NO_STATUS of batch.ts, restated: this body must stand alone
   const { length, serviceCount, serviceIds, statuses, times, bucketSeconds } = batch;
   const serviceSuccesses = new Uint32Array(serviceCount);
   const serviceTotals = new Uint32Array(serviceCount);
@@ -54,8 +53,8 @@ export function reduceEncodedBatch(batch: EncodedBatch): ReducedBatch {
   for (let i = 0; i < length; i++) {
     const id = serviceIds[i]!;
     const status = statuses[i]!;
-    const counted = status !== noStatus ? 1 : 0;
-    const success = status >= 200 && status <= 299 ? 1 : 0;
+    const counted = status !== NO_STATUS ? 1 : 0;
+    const success = isSuccess(status) ? 1 : 0;
     serviceTotals[id]! += counted;
     serviceSuccesses[id]! += success;
     if (!bucketing) continue;
@@ -86,6 +85,11 @@ export function reduceEncodedBatch(batch: EncodedBatch): ReducedBatch {
     bucketSuccesses: Uint32Array.from(successes),
     bucketTotals: Uint32Array.from(totals),
   };
+}
+
+/** The buffers of an encoded batch, to transfer (move) rather than copy to another thread. */
+export function encodedBuffers(batch: EncodedBatch): ArrayBuffer[] {
+  return [batch.serviceIds.buffer, batch.statuses.buffer, batch.times.buffer] as ArrayBuffer[];
 }
 
 /** The buffers of a reduced batch, to transfer (move) rather than copy between threads. */

@@ -1,0 +1,53 @@
+/**
+ * The jobs a pool worker does, and the messages that carry them: reading and scanning a
+ * `.json` file for the directory source, and reducing one batch of Task 5. Both move their
+ * columns between threads by transfer, not by copy.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import {
+  type EncodedBatch,
+  type ReducedBatch,
+  reducedBuffers,
+  reduceEncodedBatch,
+} from '../../operators/lazy-groups/kernel.js';
+import { encodeRead, type TransferredRead } from '../source/batch-transfer.js';
+import { readJsonDocument, WHOLE_FILE_LIMIT } from '../source/json.js';
+
+export type Job =
+  /** Read the `.json` file at `path` and scan its events from array element `first` on. */
+  | { readonly kind: 'scan'; readonly path: string; readonly first: number }
+  /** Reduce one batch of Task 5 with its kernel. */
+  | { readonly kind: 'reduce'; readonly batch: EncodedBatch };
+
+/** A file as a worker scanned it: its size and time when read, and its events. */
+export interface ScanResult {
+  readonly size: number;
+  readonly mtimeMs: number;
+  /** Absent for a file too large to parse whole: the caller splits it element by element. */
+  readonly read: TransferredRead | undefined;
+}
+
+export type JobResult<J extends Job> = J extends { kind: 'scan' } ? ScanResult : ReducedBatch;
+
+export interface JobRequest {
+  readonly id: number;
+  readonly job: Job;
+}
+
+export type JobAnswer =
+  | { readonly id: number; readonly threadId: number; readonly result: ScanResult | ReducedBatch }
+  | { readonly id: number; readonly error: { readonly code?: string; readonly message: string } };
+
+/** Does `job`; the second value lists the buffers to transfer with the result. */
+export function runJob(job: Job): [ScanResult | ReducedBatch, ArrayBuffer[]] {
+  if (job.kind === 'reduce') {
+    const reduced = reduceEncodedBatch(job.batch);
+    return [reduced, reducedBuffers(reduced)];
+  }
+  const stats = statSync(job.path);
+  if (stats.size > WHOLE_FILE_LIMIT) {
+    return [{ size: stats.size, mtimeMs: stats.mtimeMs, read: undefined }, []];
+  }
+  const [read, transfer] = encodeRead(readJsonDocument(readFileSync(job.path), job.first));
+  return [{ size: stats.size, mtimeMs: stats.mtimeMs, read }, transfer];
+}
