@@ -90,6 +90,15 @@ function buildProgram(): Command {
       process.exitCode = await generateCommand(dir, flags);
     });
 
+  program
+    .command('merge')
+    .description('merge saved task states (run --save-state) and print their records')
+    .argument('<state...>', 'state files written by --save-state')
+    .action(async (paths: string[]) => {
+      const { mergeCommand } = await import('../commands/merge.js');
+      process.exitCode = await mergeCommand(paths);
+    });
+
   const bloom = program.command('bloom').description('Bloom filter files for Task 4');
   bloom
     .command('build')
