@@ -4,10 +4,9 @@ import { basename, extname, join } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import { Observable } from 'rxjs';
 import { EventBatch } from '../../operators/batch.js';
-import type { WorkerPool } from '../threads/worker-pool.js';
 import { type JsonRead, readJsonDocument, splitLargeArray, WHOLE_FILE_LIMIT } from './json.js';
 import { readNdjsonLines } from './ndjson.js';
-import type { SourceBatch, SourceOptions } from './types.js';
+import type { FileScanner, SourceBatch, SourceOptions } from './types.js';
 import { badUtf8Reason, type InvalidValue, summarizeInvalid } from './validate-values.js';
 
 /** How long a `.json` file that does not parse must stay unchanged before it is broken. */
@@ -68,7 +67,7 @@ class DirectoryReader {
   private readonly queue = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly ahead = new Map<string, Promise<JsonSnapshot>>();
-  private readonly readers: WorkerPool | undefined;
+  private readonly readers: FileScanner | undefined;
   private readonly rechecks = new Map<string, NodeJS.Timeout>();
   private watcher: FSWatcher | undefined;
   private wake: (() => void) | undefined;

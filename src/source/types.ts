@@ -1,5 +1,5 @@
 import type { EventBatch } from '../../operators/batch.js';
-import type { WorkerPool } from '../threads/worker-pool.js';
+import type { JsonRead } from './json.js';
 
 /** One batch of valid events read from the source. */
 export interface SourceBatch {
@@ -35,9 +35,23 @@ export interface SourceOptions {
    */
   readonly ready?: () => Promise<void>;
   /**
-   * The worker pool whose threads read and scan `.json` files in parallel with the operators
-   * (absent: read on the calling thread). Shared with whoever else uses it (Task 5's
-   * reducer), so the source uses it and never terminates it: its owner does.
+   * Threads that read and scan `.json` files in parallel with the operators (absent: read
+   * on the calling thread): the topology's worker pool, shared with whoever else uses it
+   * (Task 5's reducer), so the source uses it and never terminates it: its owner does.
    */
-  readonly pool?: WorkerPool;
+  readonly pool?: FileScanner;
+}
+
+/** What the source needs of reader threads: a `.json` file read and scanned elsewhere. */
+export interface FileScanner {
+  /** Reads and scans the `.json` file at `path` from array element `first` on. */
+  scan(path: string, first: number): Promise<ScannedFile>;
+}
+
+/** A `.json` file read and scanned by a reader thread: its size and time when read, and its events. */
+export interface ScannedFile {
+  readonly size: number;
+  readonly mtimeMs: number;
+  /** Absent for a file too large to parse whole. */
+  readonly read: JsonRead | undefined;
 }

@@ -8,16 +8,8 @@ import {
   type ReducedBatch,
 } from '../../operators/lazy-groups/kernel.js';
 import { decodeRead } from '../source/batch-transfer.js';
-import type { JsonRead } from '../source/json.js';
+import type { FileScanner, ScannedFile } from '../source/types.js';
 import type { Job, JobAnswer, JobRequest, JobResult } from './jobs.js';
-
-/** A `.json` file read and scanned by a pool worker: its size and time when read, and its events. */
-export interface ScannedFile {
-  readonly size: number;
-  readonly mtimeMs: number;
-  /** Absent for a file too large to parse whole. */
-  readonly read: JsonRead | undefined;
-}
 
 /** A batch of Task 5 reduced by a pool worker, and that worker's `threadId`. */
 export interface PooledReduction {
@@ -66,7 +58,7 @@ interface PendingJob {
  * pending jobs and leaves the pool; {@link terminate} stops every thread and fails every
  * pending job. The owner (the command that made it) terminates it; its users do not.
  */
-export class WorkerPool {
+export class WorkerPool implements FileScanner {
   private readonly workers: PoolWorker[] = [];
   private readonly pending = new Map<number, PendingJob>();
   private nextId = 0;
