@@ -5,9 +5,9 @@ import { type LogEvent, rate } from './event.js';
 import type { BloomRecord } from './records.js';
 import {
   columnField,
+  countField,
   type EncodedState,
   encodeColumn,
-  numberField,
   openEncoded,
   requireSameOptions,
   StateError,
@@ -209,13 +209,7 @@ export class BloomState implements TaskState<BloomState, BloomRecord> {
         `${TASK} states differ in filter: same size and fingerprint, different bits`,
       );
     }
-    const count = (name: string): number => {
-      const value = numberField(TASK, state, name);
-      if (!Number.isSafeInteger(value) || value < 0) {
-        throw new StateError(`${TASK} state: ${name} is ${value}, not a count`);
-      }
-      return value;
-    };
+    const count = (name: string): number => countField(TASK, state, name);
     const checked = count('checked');
     const forwarded = count('forwarded');
     const batches = count('batches');

@@ -8,6 +8,8 @@ import {
   columnField,
   type EncodedState,
   encodeColumn,
+  finiteOrNull,
+  isCount,
   nullableNumberField,
   numberField,
   openEncoded,
@@ -644,7 +646,7 @@ function decodeSettings(options: EncodedState['options']): Settings {
 
 /** A count read from a decoded column: an integer >= 0. */
 function count(value: number, name: string): number {
-  if (!(Number.isSafeInteger(value) && value >= 0)) {
+  if (!isCount(value)) {
     throw corrupt(`${name} holds ${value}, not a count`);
   }
   return value;
@@ -652,10 +654,6 @@ function count(value: number, name: string): number {
 
 function corrupt(message: string): StateError {
   return new StateError(`${TASK} state: ${message}`);
-}
-
-function finiteOrNull(value: number): number | null {
-  return Number.isFinite(value) ? value : null;
 }
 
 /** The index of the last window starting at or before `time`: `k·slide <= time < (k+1)·slide`. */

@@ -4,6 +4,7 @@ import { type Random, SeededRandom } from './random.js';
 import type { ReservoirRecord, StatusCount } from './records.js';
 import {
   columnField,
+  countField,
   type EncodedState,
   encodeColumn,
   numberField,
@@ -200,10 +201,7 @@ export class ReservoirState implements TaskState<ReservoirState, ReservoirRecord
       );
     }
     const k = capacity as number;
-    const seen = numberField(TASK, state, 'seen');
-    if (!Number.isSafeInteger(seen) || seen < 0) {
-      throw new StateError(`${TASK} state: seen is ${seen}, not a count`);
-    }
+    const seen = countField(TASK, state, 'seen');
     const sample = columnField(TASK, state, 'sample', Uint16Array);
     const size = Math.min(k, seen);
     if (sample.length !== size) {

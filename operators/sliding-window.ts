@@ -13,8 +13,10 @@ import { TimeOrderedStore } from './sliding-window-store.js';
 import { StringCodes } from './string-codes.js';
 import {
   columnField,
+  countField,
   type EncodedState,
   encodeColumn,
+  finiteOrNull,
   nullableNumberField,
   numberField,
   openEncoded,
@@ -398,7 +400,7 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
       version: VERSION,
       options: this.encodedOptions(),
       state: {
-        newest: this.newest === -Infinity ? null : this.newest,
+        newest: finiteOrNull(this.newest),
         late: this.late,
         times: encodeColumn(times),
         serviceIds: encodeColumn(serviceIds),
@@ -426,10 +428,7 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
     }
     const state = new SlidingWindowState({ windowSeconds, clock });
     const newest = nullableNumberField(TASK, fields, 'newest');
-    const late = numberField(TASK, fields, 'late');
-    if (!Number.isInteger(late) || late < 0) {
-      throw new StateError(`${TASK} state: late is ${late}, not a count`);
-    }
+    const late = countField(TASK, fields, 'late');
     const times = columnField(TASK, fields, 'times', Float64Array);
     const serviceIds = columnField(TASK, fields, 'serviceIds', Uint32Array);
     const classes = columnField(TASK, fields, 'classes', Uint8Array);

@@ -2,7 +2,14 @@ import { type EventBatch, NO_STATUS } from './batch.js';
 import { isSuccess, rate } from './event.js';
 import { byServiceName, type ServiceSuccess, type TaskName } from './records.js';
 import { StringCodes } from './string-codes.js';
-import { columnField, encodeColumn, numberField, StateError, stringsField } from './task-state.js';
+import {
+  columnField,
+  encodeColumn,
+  isCount,
+  numberField,
+  StateError,
+  stringsField,
+} from './task-state.js';
 
 /** Successes and events with a status, for one service or for all. */
 export interface SuccessTally {
@@ -206,8 +213,4 @@ function grown(column: Float64Array, capacity: number): Float64Array {
   const larger = new Float64Array(capacity);
   larger.set(column);
   return larger;
-}
-
-function isCount(value: number): boolean {
-  return Number.isSafeInteger(value) && value >= 0;
 }

@@ -96,6 +96,23 @@ export function numberField(task: TaskName, state: object, name: string): number
   return value;
 }
 
+/** Whether `value` is a count: a safe integer >= 0. */
+export function isCount(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0;
+}
+
+/** A field of a decoded state that must be a count (a safe integer >= 0). */
+export function countField(task: TaskName, state: object, name: string): number {
+  const value = numberField(task, state, name);
+  if (!isCount(value)) throw new StateError(`${task} state: ${name} is ${value}, not a count`);
+  return value;
+}
+
+/** A time for JSON, which has no infinities: `null` stands for "none yet" (±Infinity). */
+export function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}
+
 /** A field that must be a number or null (JSON has no infinities: null stands for "none yet"). */
 export function nullableNumberField(task: TaskName, state: object, name: string): number | null {
   const value = (state as { [field: string]: unknown })[name];

@@ -2,7 +2,7 @@ import { rate } from '../event.js';
 import { byServiceName, type ServiceBucket } from '../records.js';
 import { StringCodes } from '../string-codes.js';
 import { SuccessCounts } from '../success-counts.js';
-import { columnField, encodeColumn, StateError, stringsField } from '../task-state.js';
+import { columnField, encodeColumn, isCount, StateError, stringsField } from '../task-state.js';
 import type { ReducedBatch } from './kernel.js';
 
 interface BucketTally {
@@ -174,8 +174,4 @@ export class LazyAggregate {
     }
     return sorted;
   }
-}
-
-function isCount(value: number): boolean {
-  return Number.isSafeInteger(value) && value >= 0;
 }

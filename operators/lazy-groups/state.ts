@@ -3,6 +3,7 @@ import { rate } from '../event.js';
 import type { LazyGroupsRecord, ServiceBucket } from '../records.js';
 import {
   type EncodedState,
+  isCount,
   numberField,
   openEncoded,
   requireSameOptions,
@@ -227,12 +228,7 @@ export class LazyGroupsState implements TaskState<LazyGroupsState, BatchedLazyGr
     const partial = PendingColumns.decodeFields(state, batchSize, bucketSeconds);
     const { events } = totals.counts;
     // Every batch holds from 1 to batchSize events.
-    if (
-      !Number.isSafeInteger(batches) ||
-      batches < 0 ||
-      batches > events ||
-      events > batches * batchSize
-    ) {
+    if (!isCount(batches) || batches > events || events > batches * batchSize) {
       throw new StateError(`${TASK} state: ${batches} batches cannot hold ${events} events`);
     }
     return new LazyGroupsState(batchSize, bucketSeconds, totals, partial, batches);
