@@ -1,5 +1,6 @@
 import { defer, map, type OperatorFunction } from 'rxjs';
 import { EventBatch, NO_STATUS, type OperatorInput } from './batch.js';
+import { grown } from './columns.js';
 import { type Random, SeededRandom } from './random.js';
 import type { ReservoirRecord, StatusCount } from './records.js';
 import {
@@ -410,9 +411,7 @@ export class ReservoirState implements TaskState<ReservoirState, ReservoirRecord
 
   private append(status: number): void {
     if (this.sampleSize === this.slots.length) {
-      const grown = new Uint16Array(Math.min(this.capacity, this.slots.length * 2));
-      grown.set(this.slots);
-      this.slots = grown;
+      this.slots = grown(this.slots, Math.min(this.capacity, this.slots.length * 2));
     }
     this.slots[this.sampleSize++] = status;
     this.count(status, 1);

@@ -7,6 +7,7 @@ import {
   timestamp,
 } from 'rxjs';
 import { EventBatch, NO_STATUS, type OperatorInput } from './batch.js';
+import { grown } from './columns.js';
 import { isFailure, rate } from './event.js';
 import { byServiceName, type ServiceFailure, type SlidingWindowRecord } from './records.js';
 import { TimeOrderedStore } from './sliding-window-store.js';
@@ -537,16 +538,11 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
   private grow(size: number): void {
     if (size <= this.events.length) return;
     const capacity = capacityFor(size);
-    const widen = (column: Uint32Array) => {
-      const wider = new Uint32Array(capacity);
-      wider.set(column);
-      return wider;
-    };
-    this.events = widen(this.events);
-    this.failuresOf = widen(this.failuresOf);
-    this.totalOf = widen(this.totalOf);
-    this.present = widen(this.present);
-    this.presentAt = widen(this.presentAt);
+    this.events = grown(this.events, capacity);
+    this.failuresOf = grown(this.failuresOf, capacity);
+    this.totalOf = grown(this.totalOf, capacity);
+    this.present = grown(this.present, capacity);
+    this.presentAt = grown(this.presentAt, capacity);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { type EventBatch, NO_STATUS } from './batch.js';
+import { grown } from './columns.js';
 import { isSuccess, rate } from './event.js';
 import { byServiceName, type ServiceSuccess, type TaskName } from './records.js';
 import { StringCodes } from './string-codes.js';
@@ -207,10 +208,4 @@ export class SuccessCounts {
     this.successesById = grown(this.successesById, capacity);
     this.totalsById = grown(this.totalsById, capacity);
   }
-}
-
-function grown(column: Float64Array, capacity: number): Float64Array {
-  const larger = new Float64Array(capacity);
-  larger.set(column);
-  return larger;
 }

@@ -7,6 +7,7 @@
  * values; the RxJS operators are thin wrappers that feed them.
  */
 import type { EventBatch } from './batch.js';
+import type { Column } from './columns.js';
 import type { TaskName, TaskRecord } from './records.js';
 
 /** A state as JSON: safe to write to a file, send over a network, and read back. */
@@ -128,7 +129,6 @@ export function stringsField(task: TaskName, state: object, name: string): strin
   return value;
 }
 
-type Column = Uint8Array | Uint16Array | Uint32Array | Float64Array;
 type ColumnType<T extends Column> = {
   new (buffer: ArrayBuffer): T;
   readonly BYTES_PER_ELEMENT: number;

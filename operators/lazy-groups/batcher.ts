@@ -1,4 +1,5 @@
 import type { EventBatch } from '../batch.js';
+import { grown } from '../columns.js';
 import { StringCodes } from '../string-codes.js';
 import { columnField, encodeColumn, StateError, stringsField } from '../task-state.js';
 import type { EncodedBatch } from './kernel.js';
@@ -180,14 +181,8 @@ export class PendingColumns {
   private grow(): void {
     const size = this.serviceIds.length;
     this.capacity = size === 0 ? this.capacity : Math.min(this.batchSize, size * 2);
-    const serviceIds = new Uint32Array(this.capacity);
-    const statuses = new Uint16Array(this.capacity);
-    const times = new Float64Array(this.capacity);
-    serviceIds.set(this.serviceIds);
-    statuses.set(this.statuses);
-    times.set(this.times);
-    this.serviceIds = serviceIds;
-    this.statuses = statuses;
-    this.times = times;
+    this.serviceIds = grown(this.serviceIds, this.capacity);
+    this.statuses = grown(this.statuses, this.capacity);
+    this.times = grown(this.times, this.capacity);
   }
 }

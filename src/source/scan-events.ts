@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { EventBatch, NO_STATUS } from '../../operators/batch.js';
+import { grown, trimmed } from '../../operators/columns.js';
 import { type LogEvent, parseStatus, validateEvent } from '../../operators/event.js';
 import { StringCodes } from '../../operators/string-codes.js';
 import { type DictionaryEntry, StringDictionary } from './scan-dictionary.js';
@@ -537,11 +538,11 @@ class ColumnsBuilder {
     const n = this.length;
     if (this.events !== undefined) this.events.length = n;
     const batch = new EventBatch(
-      trimmedTo(this.serviceIds, n),
+      trimmed(this.serviceIds, n),
       this.services.values,
-      trimmedTo(this.times, n),
-      trimmedTo(this.statuses, n),
-      trimmedTo(this.messageIds, n),
+      trimmed(this.times, n),
+      trimmed(this.statuses, n),
+      trimmed(this.messageIds, n),
       this.messages.values,
       this.events,
     );
@@ -560,21 +561,11 @@ class ColumnsBuilder {
 
   private grow(): void {
     const capacity = Math.max(16, this.times.length * 2);
-    this.serviceIds = grown(this.serviceIds, new Uint32Array(capacity));
-    this.messageIds = grown(this.messageIds, new Uint32Array(capacity));
-    this.times = grown(this.times, new Float64Array(capacity));
-    this.statuses = grown(this.statuses, new Uint16Array(capacity));
+    this.serviceIds = grown(this.serviceIds, capacity);
+    this.messageIds = grown(this.messageIds, capacity);
+    this.times = grown(this.times, capacity);
+    this.statuses = grown(this.statuses, capacity);
   }
-}
-
-function grown<T extends Uint32Array | Float64Array | Uint16Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
-}
-
-/** The first `n` values; a copy, so that the batch's columns own their buffers (they are transferred). */
-function trimmedTo<T extends Uint32Array | Float64Array | Uint16Array>(column: T, n: number): T {
-  return (column.length === n ? column : column.slice(0, n)) as T;
 }
 
 /** JSON.parse of one value, or the general path's reason for text that is not JSON. */
