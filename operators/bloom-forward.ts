@@ -62,11 +62,7 @@ export class BloomState implements TaskState<BloomState, BloomRecord> {
 
   /** An empty state for `filter`. */
   static create(options: BloomStateOptions): BloomState {
-    const filter = options?.filter;
-    if (!(filter instanceof BloomFilter)) {
-      throw new RangeError('bloom needs a filter: a BloomFilter');
-    }
-    return new BloomState(filter, 0, 0, 0, 0, 0);
+    return new BloomState(requireFilter(options?.filter), 0, 0, 0, 0, 0);
   }
 
   /** Valid events checked so far. */
@@ -104,13 +100,7 @@ export class BloomState implements TaskState<BloomState, BloomRecord> {
    * @throws {StateError} "bloom states differ in filter: …" when the filters differ.
    */
   merge(other: BloomState): BloomState {
-    if (!this.filter.sameBits(other.filter)) {
-      requireSameOptions(TASK, this.options(), other.options());
-      // Equal fingerprints of different bits: rare, but still not the same filter.
-      throw new StateError(
-        `${TASK} states differ in filter: same size and fingerprint, different bits`,
-      );
-    }
+    requireSameFilter(this.filter, other.filter);
     const last = other.batchCount > 0 ? other : this;
     return new BloomState(
       this.filter,
@@ -180,7 +170,7 @@ export class BloomState implements TaskState<BloomState, BloomRecord> {
    * inconsistent fields (a filter that does not match its own options among them).
    */
   static decode(encoded: unknown, options?: BloomStateOptions): BloomState {
-    const given = options === undefined ? undefined : BloomState.create(options).filter;
+    const given = options === undefined ? undefined : requireFilter(options.filter);
     const opened = openEncoded(
       encoded,
       TASK,
@@ -204,11 +194,7 @@ export class BloomState implements TaskState<BloomState, BloomRecord> {
         );
       }
     }
-    if (given !== undefined && !given.sameBits(saved)) {
-      throw new StateError(
-        `${TASK} states differ in filter: same size and fingerprint, different bits`,
-      );
-    }
+    if (given !== undefined) requireSameFilter(given, saved);
     const count = (name: string): number => countField(TASK, state, name);
     const checked = count('checked');
     const forwarded = count('forwarded');
@@ -301,14 +287,12 @@ export function bloomForward(
   options: BloomForwardOptions,
 ): OperatorFunction<OperatorInput, BloomRecord> {
   const given = options.state;
-  const filter = options.filter ?? given?.filter;
-  const empty = BloomState.create({ filter: filter as BloomFilter });
-  // Merging with an empty state of `filter` is the check that both hold the same filter.
-  given?.merge(empty);
+  const filter = requireFilter(options.filter ?? given?.filter);
+  if (given !== undefined) requireSameFilter(given.filter, filter);
   const observer = toObserver(options.forwarded);
   return (source) =>
     defer(() => {
-      const state = given ?? BloomState.create({ filter: empty.filter });
+      const state = given ?? BloomState.create({ filter });
       return source.pipe(
         map((input) => state.add(EventBatch.of(input), observer.next).record()),
         tap({ complete: observer.complete, error: observer.error }),
@@ -337,6 +321,21 @@ export function forwardedEvents(filter: BloomFilter): OperatorFunction<OperatorI
     forEachForwarded(filter, EventBatch.of(input), (event) => selected.push(event));
     return selected;
   });
+}
+
+function requireFilter(filter: unknown): BloomFilter {
+  if (!(filter instanceof BloomFilter)) throw new RangeError('bloom needs a filter: a BloomFilter');
+  return filter;
+}
+
+/** @throws {StateError} "bloom states differ in filter: …" unless `a` and `b` answer alike. */
+function requireSameFilter(a: BloomFilter, b: BloomFilter): void {
+  if (a.sameBits(b)) return;
+  requireSameOptions(TASK, BloomState.optionsOf(a), BloomState.optionsOf(b));
+  // Equal fingerprints of different bits: rare, but still not the same filter.
+  throw new StateError(
+    `${TASK} states differ in filter: same size and fingerprint, different bits`,
+  );
 }
 
 /**
