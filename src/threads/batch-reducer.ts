@@ -75,19 +75,9 @@ class PoolBatchReducer implements BatchReducer {
       return { reduced: reduceEncodedBatch(batch), threadId };
     }
     this.inFlight += 1;
-    const settled = () => {
+    const reduction = pool.reduce(batch).finally(() => {
       this.inFlight -= 1;
-    };
-    const reduction = pool.reduce(batch).then(
-      (done) => {
-        settled();
-        return done;
-      },
-      (error: unknown) => {
-        settled();
-        throw error;
-      },
-    );
+    });
     // After an unsubscription nobody awaits the queued reductions: a failure of theirs
     // must not surface as an unhandled rejection.
     reduction.catch(() => {});

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
@@ -7,6 +7,7 @@ import {
   encodedBuffers,
   type ReducedBatch,
 } from '../../operators/lazy-groups/kernel.js';
+import { packageRoot } from '../bundled.js';
 import { decodeRead } from '../source/batch-transfer.js';
 import type { FileScanner, ScannedFile } from '../source/types.js';
 import type { Job, JobAnswer, JobRequest, JobResult } from './jobs.js';
@@ -30,9 +31,8 @@ export interface WorkerPoolOptions {
 export function poolWorkerScript(): URL | undefined {
   const beside = new URL('./pool-worker.js', import.meta.url);
   if (existsSync(fileURLToPath(beside))) return beside;
-  const root = packageRoot(dirname(fileURLToPath(import.meta.url)));
-  const compiled = root && join(root, 'dist', 'src', 'threads', 'pool-worker.js');
-  return compiled && existsSync(compiled) ? pathToFileURL(compiled) : undefined;
+  const compiled = join(packageRoot(), 'dist', 'src', 'threads', 'pool-worker.js');
+  return existsSync(compiled) ? pathToFileURL(compiled) : undefined;
 }
 
 interface PoolWorker {
@@ -203,14 +203,4 @@ function entryOf(script: URL): URL {
   return new URL(
     `data:text/javascript,${encodeURIComponent(`import ${JSON.stringify(script.href)};`)}`,
   );
-}
-
-/** The nearest folder at or above `dir` with a package.json. */
-function packageRoot(dir: string): string | undefined {
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
 }
