@@ -111,75 +111,20 @@ async function build(
     pool,
   });
   const forwarded = new Subject<LogEvent>();
+  // Opened once the Bloom filter is known to load, so a bad filter leaves no file behind.
   let forwardFile: WriteStream | undefined;
+  const onForward = (event: LogEvent) => {
+    forwardFile?.write(`${JSON.stringify(event)}\n`);
+    forwarded.next(event);
+  };
   const states = new Map<TaskName, AnyTaskState>();
-  const operators: OperatorFunction<OperatorInput, TaskRecord>[] = [];
+  const operators: TaskOperator[] = [];
   for (const name of options.task) {
-    switch (name) {
-      case 'running-average': {
-        const state = RunningAverageState.create();
-        states.set(name, state);
-        operators.push(runningAverage({ state }));
-        break;
-      }
-      case 'sliding-window': {
-        const state = SlidingWindowState.create({
-          windowSeconds: options.slidingWindow,
-          clock: options.clock,
-        });
-        states.set(name, state);
-        operators.push(slidingWindow({ state }));
-        break;
-      }
-      case 'reservoir': {
-        const state = ReservoirState.create({
-          capacity: options.reservoirSize,
-          seed: options.seed,
-        });
-        states.set(name, state);
-        operators.push(reservoirSample({ state }));
-        break;
-      }
-      case 'bloom': {
-        const state = BloomState.create({ filter: await bloomFilterOf(options) });
-        forwardFile = options.forward === undefined ? undefined : openForwardFile(options.forward);
-        const file = forwardFile;
-        const onForward = (event: LogEvent) => {
-          file?.write(`${JSON.stringify(event)}\n`);
-          forwarded.next(event);
-        };
-        states.set(name, state);
-        operators.push(bloomForward({ state, forwarded: onForward }));
-        break;
-      }
-      case 'lazy-groups': {
-        const state = LazyGroupsState.create({
-          batchSize: options.batchSize,
-          groupEverySeconds: options.groupEvery,
-        });
-        const workers = options.lazyWorkers ?? 0;
-        states.set(name, state);
-        operators.push(
-          lazyGroups({
-            state,
-            reducer: pool === undefined || workers === 0 ? undefined : poolReducer(pool, workers),
-          }),
-        );
-        break;
-      }
-      case 'keyed-windows': {
-        const state = KeyedWindowsState.create({
-          windowSeconds: options.keyedWindow,
-          slideSeconds: options.keyedSlide ?? options.keyedWindow,
-          watermarkSeconds: options.watermark,
-          anomalyThreshold: options.anomalyThreshold,
-        });
-        states.set(name, state);
-        operators.push(keyedWindows({ state }));
-        break;
-      }
-      default:
-        break;
+    const task = await taskOf(name, options, pool, onForward);
+    states.set(name, task.state);
+    operators.push(task.operator);
+    if (name === 'bloom' && options.forward !== undefined) {
+      forwardFile = openForwardFile(options.forward);
     }
   }
 
@@ -225,6 +170,57 @@ async function build(
       if (forwardFile) await new Promise<void>((resolve) => forwardFile.end(resolve));
     },
   };
+}
+
+type TaskOperator = OperatorFunction<OperatorInput, TaskRecord>;
+
+/** One selected task: its state, and the operator that feeds it. */
+async function taskOf(
+  name: TaskName,
+  options: RunOptions,
+  pool: WorkerPool | undefined,
+  onForward: (event: LogEvent) => void,
+): Promise<{ state: AnyTaskState; operator: TaskOperator }> {
+  switch (name) {
+    case 'running-average': {
+      const state = RunningAverageState.create();
+      return { state, operator: runningAverage({ state }) };
+    }
+    case 'sliding-window': {
+      const state = SlidingWindowState.create({
+        windowSeconds: options.slidingWindow,
+        clock: options.clock,
+      });
+      return { state, operator: slidingWindow({ state }) };
+    }
+    case 'reservoir': {
+      const state = ReservoirState.create({ capacity: options.reservoirSize, seed: options.seed });
+      return { state, operator: reservoirSample({ state }) };
+    }
+    case 'bloom': {
+      const state = BloomState.create({ filter: await bloomFilterOf(options) });
+      return { state, operator: bloomForward({ state, forwarded: onForward }) };
+    }
+    case 'lazy-groups': {
+      const state = LazyGroupsState.create({
+        batchSize: options.batchSize,
+        groupEverySeconds: options.groupEvery,
+      });
+      return {
+        state,
+        operator: lazyGroups({ state, reducer: poolReducer(pool, options.lazyWorkers ?? 0) }),
+      };
+    }
+    case 'keyed-windows': {
+      const state = KeyedWindowsState.create({
+        windowSeconds: options.keyedWindow,
+        slideSeconds: options.keyedSlide ?? options.keyedWindow,
+        watermarkSeconds: options.watermark,
+        anomalyThreshold: options.anomalyThreshold,
+      });
+      return { state, operator: keyedWindows({ state }) };
+    }
+  }
 }
 
 /**
