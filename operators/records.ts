@@ -150,6 +150,11 @@ export type TaskRecord =
   | KeyedWindowRecord;
 
 /** Code-unit order: the same on every machine and locale, unlike `localeCompare`. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Records and rows in {@link compareText} order of their service. */
 export function byServiceName(a: { service: string }, b: { service: string }): number {
-  return a.service < b.service ? -1 : a.service > b.service ? 1 : 0;
+  return compareText(a.service, b.service);
 }

@@ -9,7 +9,12 @@ import {
 import { EventBatch, NO_STATUS, type OperatorInput } from './batch.js';
 import { grown } from './columns.js';
 import { isFailure, rate } from './event.js';
-import { byServiceName, type ServiceFailure, type SlidingWindowRecord } from './records.js';
+import {
+  byServiceName,
+  compareText,
+  type ServiceFailure,
+  type SlidingWindowRecord,
+} from './records.js';
 import { TimeOrderedStore } from './sliding-window-store.js';
 import { StringCodes } from './string-codes.js';
 import {
@@ -187,10 +192,6 @@ function capacityFor(n: number): number {
   let capacity = MIN_SERVICES;
   while (capacity < n) capacity *= 2;
   return capacity;
-}
-
-function compareNames(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
@@ -378,7 +379,7 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
   encode(): EncodedState {
     const names = this.codes.values;
     const order = Array.from(this.present.subarray(0, this.presentCount)).sort((a, b) =>
-      compareNames(names[a]!, names[b]!),
+      compareText(names[a]!, names[b]!),
     );
     const rank = new Uint32Array(names.length);
     for (let k = 0; k < order.length; k++) rank[order[k]!] = k;

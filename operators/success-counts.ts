@@ -1,7 +1,7 @@
 import { type EventBatch, NO_STATUS } from './batch.js';
 import { grown } from './columns.js';
 import { isSuccess, rate } from './event.js';
-import { byServiceName, type ServiceSuccess, type TaskName } from './records.js';
+import { byServiceName, compareText, type ServiceSuccess, type TaskName } from './records.js';
 import { StringCodes } from './string-codes.js';
 import {
   columnField,
@@ -157,7 +157,7 @@ export class SuccessCounts {
   encodeFields(): EncodedSuccessCounts {
     const names = this.codes.values;
     const order = Array.from(names, (_, id) => id).sort((a, b) =>
-      byServiceName({ service: names[a]! }, { service: names[b]! }),
+      compareText(names[a]!, names[b]!),
     );
     return {
       services: order.map((id) => names[id]!),

@@ -4,6 +4,7 @@ import { basename, extname, join } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import { Observable } from 'rxjs';
 import { EventBatch } from '../../operators/batch.js';
+import { compareText } from '../../operators/records.js';
 import { type JsonRead, readJsonDocument, splitLargeArray, WHOLE_FILE_LIMIT } from './json.js';
 import { readNdjsonLines } from './ndjson.js';
 import type { FileScanner, SourceBatch, SourceOptions } from './types.js';
@@ -159,7 +160,7 @@ class DirectoryReader {
         // Removed between readdir and stat: nothing to read.
       }
     }
-    files.sort((a, b) => a.mtime - b.mtime || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    files.sort((a, b) => a.mtime - b.mtime || compareText(a.name, b.name));
     return files.map((file) => file.name);
   }
 
