@@ -77,30 +77,12 @@ export class EventBatch {
 
   /** A batch of already validated events. */
   static fromParsed(parsed: readonly ParsedEvent[]): EventBatch {
-    const n = parsed.length;
-    const services = new StringCodes();
-    const messages = new StringCodes();
-    const serviceIds = new Uint32Array(n);
-    const messageIds = new Uint32Array(n);
-    const times = new Float64Array(n);
-    const statuses = new Uint16Array(n);
-    const events = new Array<LogEvent>(n);
-    for (let i = 0; i < n; i++) {
-      const e = parsed[i]!;
-      serviceIds[i] = services.code(e.service);
-      messageIds[i] = messages.code(e.message);
-      times[i] = e.time;
-      statuses[i] = e.status ?? NO_STATUS;
-      events[i] = e.event;
-    }
-    return new EventBatch(
-      serviceIds,
-      services.values,
-      times,
-      statuses,
-      messageIds,
-      messages.values,
-      events,
+    return EventBatch.fromColumns(
+      parsed.map((e) => e.service),
+      Float64Array.from(parsed, (e) => e.time),
+      Uint16Array.from(parsed, (e) => e.status ?? NO_STATUS),
+      parsed.map((e) => e.message),
+      parsed.map((e) => e.event),
     );
   }
 
