@@ -1,8 +1,8 @@
-import { TASK_NAMES } from '../../operators/records.js';
+import { TASK_NAMES, type TaskName } from '../../operators/records.js';
 import { type AnyTaskState, decodeTaskState, mergeTaskStates } from '../../operators/states.js';
 import { StateError } from '../../operators/task-state.js';
 import { NdjsonSink } from '../ndjson-sink.js';
-import { readStateFile } from '../state-file.js';
+import { readStateFile, type StateFile } from '../state-file.js';
 import { UsageError } from '../usage-error.js';
 
 /**
@@ -16,39 +16,23 @@ export async function mergeCommand(paths: readonly string[]): Promise<number> {
   const files = await Promise.all(
     paths.map(async (path) => ({ path, ...(await readStateFile(path)) })),
   );
-  const first = files[0]!;
-  const tasksOf = (file: (typeof files)[number]) =>
-    file.states.map((state) => state.task).join(',');
-  let merged = new Map<string, AnyTaskState>();
-  for (const file of files) {
+  const [first, ...rest] = files as [StateFileAt, ...StateFileAt[]];
+  let merged = decodeStates(first);
+  for (const file of rest) {
     if (tasksOf(file) !== tasksOf(first)) {
       throw new UsageError(
         `${file.path} holds the tasks ${tasksOf(file) || 'none'}, ${first.path} holds ${tasksOf(first) || 'none'}`,
       );
     }
-    const states = new Map<string, AnyTaskState>();
-    for (const encoded of file.states) {
-      try {
-        states.set(encoded.task, decodeTaskState(encoded));
-      } catch (error) {
-        if (error instanceof StateError) throw new UsageError(`${file.path}: ${error.message}`);
-        throw error;
-      }
-    }
-    if (file === first) {
-      merged = states;
-      continue;
-    }
-    for (const [task, state] of states) {
-      try {
-        merged.set(task, mergeTaskStates(merged.get(task)!, state));
-      } catch (error) {
-        if (error instanceof StateError) {
-          throw new UsageError(`cannot merge ${file.path} into ${first.path}: ${error.message}`);
-        }
-        throw error;
-      }
-    }
+    const states = decodeStates(file);
+    merged = new Map(
+      [...merged].map(([task, state]) => [
+        task,
+        asUsageError(`cannot merge ${file.path} into ${first.path}`, () =>
+          mergeTaskStates(state, states.get(task)!),
+        ),
+      ]),
+    );
   }
   const batch = files.reduce((sum, file) => sum + file.batches, 0);
   const sink = new NdjsonSink(process.stdout, () => {});
@@ -58,4 +42,29 @@ export async function mergeCommand(paths: readonly string[]): Promise<number> {
   }
   await sink.end();
   return 0;
+}
+
+type StateFileAt = StateFile & { readonly path: string };
+
+function tasksOf(file: StateFile): string {
+  return file.states.map((state) => state.task).join(',');
+}
+
+function decodeStates(file: StateFileAt): Map<TaskName, AnyTaskState> {
+  return new Map(
+    file.states.map((encoded) => [
+      encoded.task,
+      asUsageError(file.path, () => decodeTaskState(encoded)),
+    ]),
+  );
+}
+
+/** `compute()`, with a StateError turned into a one-line usage error that starts with `where`. */
+function asUsageError<T>(where: string, compute: () => T): T {
+  try {
+    return compute();
+  } catch (error) {
+    if (error instanceof StateError) throw new UsageError(`${where}: ${error.message}`);
+    throw error;
+  }
 }
