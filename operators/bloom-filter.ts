@@ -4,6 +4,8 @@
  * a small, tunable probability (the false-positive rate).
  */
 
+import { fmix32 } from './fmix32.js';
+
 /** The largest filter: bit indexes stay exact doubles and fit the u64 header field. */
 export const MAX_BITS = 2 ** 32;
 
@@ -283,8 +285,8 @@ export class BloomFilter {
     h2 ^= length;
     h1 = (h1 + h2) | 0;
     h2 = (h2 + h1) | 0;
-    h1 = avalanche(h1);
-    h2 = avalanche(h2);
+    h1 = fmix32(h1);
+    h2 = fmix32(h2);
     h1 = (h1 + h2) | 0;
     this.secondHash = (h2 + h1) | 0;
     return h1;
@@ -316,13 +318,4 @@ function countSetBits(array: Uint8Array): number {
   let total = 0;
   for (let i = 0; i < array.length; i++) total += POPCOUNT[array[i]!]!;
   return total;
-}
-
-/** MurmurHash3's fmix32: every input bit flips each output bit with probability ≈ 1/2. */
-function avalanche(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }

@@ -1,3 +1,5 @@
+import { fmix32 } from './fmix32.js';
+
 /** A seeded source of uniform numbers in [0, 1). */
 export type Random = () => number;
 
@@ -56,13 +58,13 @@ export class SeededRandom {
     for (let lane = 0; lane < 4; lane++) {
       // One murmur3-style chain per output word, each started differently, over every word
       // of every parent: a change in any input bit reaches all 128 bits of the result.
-      let h = fmix32((salt ^ Math.imul(lane + 1, 0x9e3779b9)) >>> 0);
+      let h = fmix32(salt ^ Math.imul(lane + 1, 0x9e3779b9));
       for (const parent of parents) {
         for (const word of parent.snapshot()) {
-          h = fmix32((Math.imul(h, 0x85ebca6b) ^ fmix32((word + lane) >>> 0)) >>> 0);
+          h = fmix32(Math.imul(h, 0x85ebca6b) ^ fmix32(word + lane));
         }
       }
-      words[lane] = h;
+      words[lane] = h >>> 0;
     }
     const derived = new SeededRandom(words[0]!, words[1]!, words[2]!, words[3]!);
     // sfc32's authors discard the first outputs after setting the state directly.
@@ -102,11 +104,4 @@ export function createRandom(seed?: number): Random {
 
 function isWord(value: unknown): value is number {
   return Number.isInteger(value) && (value as number) >= 0 && (value as number) < TWO_POW_32;
-}
-
-// murmur3's finalizer: every input bit flips each output bit with probability about 1/2.
-function fmix32(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
 }
