@@ -6,6 +6,7 @@ import type { LogEvent } from '../../operators/event.js';
 import { createRandom } from '../../operators/random.js';
 import type { ReservoirRecord } from '../../operators/records.js';
 import { reservoirSample } from '../../operators/reservoir-sample.js';
+import { inclusionChiSquare } from '../support/chi-square.js';
 import { eventBuilder, testScheduler } from '../support/events.js';
 
 const requestEvent = eventBuilder({ prefix: 'GET /x ' });
@@ -209,10 +210,7 @@ describe('reservoirSample', () => {
           kept[status - 100]! += 1;
         }
       }
-      const p = k / n;
-      const expected = runs * p;
-      const variance = runs * p * (1 - p) * (n / (n - 1));
-      return kept.reduce((sum, observed) => sum + (observed - expected) ** 2, 0) / variance;
+      return inclusionChiSquare(kept, runs, k);
     }
 
     // The 0.999 quantile of chi-square with 49 degrees of freedom (scipy.stats.chi2.ppf(0.999, 49)).

@@ -6,6 +6,7 @@ import { createRandom } from '../../operators/random.js';
 import type { ReservoirRecord } from '../../operators/records.js';
 import { ReservoirState, reservoirSample } from '../../operators/reservoir-sample.js';
 import { StateError } from '../../operators/task-state.js';
+import { inclusionChiSquare } from '../support/chi-square.js';
 
 type Status = number | null;
 
@@ -384,10 +385,7 @@ describe('ReservoirState', () => {
           kept[status - 100]! += 1;
         }
       }
-      const p = k / n;
-      const expected = runs * p;
-      const variance = runs * p * (1 - p) * (n / (n - 1));
-      return kept.reduce((sum, observed) => sum + (observed - expected) ** 2, 0) / variance;
+      return inclusionChiSquare(kept, runs, k);
     }
 
     // Checked locally against biased merges, which these tests fail by far (each test's
