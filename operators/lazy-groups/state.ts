@@ -129,7 +129,7 @@ export class LazyGroupsState implements TaskState<LazyGroupsState, BatchedLazyGr
 
   /** Adds one batch of events: the batches it completes are reduced here and now. */
   add(batch: EventBatch): this {
-    for (const completed of this.cut(batch)) this.reduceHere(completed);
+    for (const completed of this.partial.append(batch)) this.reduceHere(completed);
     return this;
   }
 
@@ -151,11 +151,14 @@ export class LazyGroupsState implements TaskState<LazyGroupsState, BatchedLazyGr
     return taken;
   }
 
-  /** Merges a batch handed out by {@link cut} or {@link takePending}, once reduced. */
+  /**
+   * Merges a batch handed out by {@link cut} or {@link takePending}, once reduced.
+   * @throws {StateError} when no batch is out: the counts would be added twice.
+   */
   absorb(reduced: ReducedBatch, dictionary: readonly string[]): this {
-    this.totals.absorb(reduced, dictionary);
-    this.reducedBatches += 1;
-    this.inFlight = Math.max(0, this.inFlight - 1);
+    if (this.inFlight === 0) throw new StateError(`${TASK} state: no batch was handed out`);
+    this.include(reduced, dictionary);
+    this.inFlight -= 1;
     return this;
   }
 
@@ -176,7 +179,7 @@ export class LazyGroupsState implements TaskState<LazyGroupsState, BatchedLazyGr
       partial,
       this.reducedBatches + other.reducedBatches,
     );
-    for (const completed of partial.appendPending(other.partial)) merged.reduceAndAbsorb(completed);
+    for (const completed of partial.appendPending(other.partial)) merged.reduceHere(completed);
     return merged;
   }
 
@@ -244,12 +247,13 @@ export class LazyGroupsState implements TaskState<LazyGroupsState, BatchedLazyGr
     }
   }
 
+  /** Reduces a batch this state cut for itself (never handed out) into the totals. */
   private reduceHere(batch: PendingBatch): void {
-    this.absorb(reduceEncodedBatch(batch.encoded), batch.dictionary);
+    this.include(reduceEncodedBatch(batch.encoded), batch.dictionary);
   }
 
-  private reduceAndAbsorb(batch: PendingBatch): void {
-    this.totals.absorb(reduceEncodedBatch(batch.encoded), batch.dictionary);
+  private include(reduced: ReducedBatch, dictionary: readonly string[]): void {
+    this.totals.absorb(reduced, dictionary);
     this.reducedBatches += 1;
   }
 }
