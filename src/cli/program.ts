@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { defaultPath } from '../bundled.js';
+import { escapeForTerminal } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
 import { RUN_OPTION_SPECS, type RunOptions, resolveRunOptions } from './run-options.js';
 
@@ -9,8 +10,15 @@ export const USAGE_EXIT = 2;
 const DEFAULT_SOURCE = 'data';
 
 /**
+ * Most characters of one error line after `logstream: `, escapes included: messages echo
+ * option values and paths, which can be any length.
+ */
+const MESSAGE_LIMIT = 640;
+
+/**
  * Runs the command line and resolves with the exit status. Usage errors print one line on
- * stderr naming the problem and give {@link USAGE_EXIT}.
+ * stderr naming the problem and give {@link USAGE_EXIT}; any other error prints one line and
+ * gives 1. Every module's messages are printed here, escaped (see {@link printError}).
  */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
@@ -21,13 +29,30 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : USAGE_EXIT;
     }
-    if (error instanceof UsageError) {
-      process.stderr.write(`logstream: ${error.message}\n`);
-      return USAGE_EXIT;
-    }
-    process.stderr.write(`logstream: ${(error as Error).message}\n`);
-    return 1;
+    printError((error as Error).message, (text) => process.stderr.write(text));
+    return error instanceof UsageError ? USAGE_EXIT : 1;
   }
+}
+
+/**
+ * Writes `logstream: <message>` as one line. Messages quote what came from outside (option
+ * values, paths, file content), so the message is escaped and bounded (see
+ * {@link escapeForTerminal}): no control character or escape sequence in it reaches the
+ * terminal, whichever module wrote it.
+ */
+function printError(message: string, write: (text: string) => void): void {
+  write(`logstream: ${escapeForTerminal(message, MESSAGE_LIMIT)}\n`);
+}
+
+/**
+ * Commander's error text as one message: without its `error: ` prefix and with the
+ * suggestion it puts on a line of its own (`\n(Did you mean --seed?)`) on the same line.
+ */
+function commanderMessage(text: string): string {
+  return text
+    .replace(/^error: /, '')
+    .trimEnd()
+    .replace(/\n\(Did you mean /g, ' (did you mean ');
 }
 
 function buildProgram(): Command {
@@ -38,8 +63,8 @@ function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
-      // Commander's own errors are one line already; keep them to that one line.
-      outputError: (text, write) => write(`logstream: ${text.replace(/^error: /, '').trimEnd()}\n`),
+      // Commander's errors echo what was typed (an unknown option, a stray argument).
+      outputError: (text, write) => printError(commanderMessage(text), write),
     });
 
   addSourceCommand(

@@ -1,5 +1,6 @@
 import { buildFilterFromPatterns, saveFilter } from '../bloom-file.js';
 import { positiveInteger, probability } from '../cli/values.js';
+import { escapeForTerminal } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
 
 /** `logstream bloom build <patterns> -o <file>`: a filter file for `--bloom-filter`. */
@@ -26,8 +27,10 @@ export async function bloomBuildCommand(
     throw new UsageError((error as Error).message);
   }
   await saveFilter(filter, output);
+  // The path is the user's, but may hold anything a file name can.
+  const shownOutput = escapeForTerminal(output);
   process.stderr.write(
-    `logstream: wrote ${output}: ${filter.bits} bits, ${filter.hashes} hashes, ` +
+    `logstream: wrote ${shownOutput}: ${filter.bits} bits, ${filter.hashes} hashes, ` +
       `expected false-positive rate ${filter.expectedFalsePositiveRate().toPrecision(3)}\n`,
   );
   return 0;

@@ -1,21 +1,21 @@
-import { sanitize } from './sanitize.js';
+import { stripForTerminal } from '../terminal-text.js';
 
 /** What marks text cut short. One column wide. */
 export const ELLIPSIS = '…';
 
 /**
- * Raw log text beyond this many UTF-16 units is not even sanitized: no terminal line is that
+ * Raw log text beyond this many UTF-16 units is not even scanned: no terminal line is that
  * wide, and a multi-megabyte message must not cost a full scan on every redraw.
  */
 const RAW_TEXT_LIMIT = 8192;
 
 /**
- * Text from a log, ready for one line of `width` columns: sanitized (see {@link sanitize}),
+ * Text from a log, ready for one line of `width` columns: made safe (see {@link stripForTerminal}),
  * then cut to fit with an ellipsis.
  */
 export function logText(raw: string, width: number): string {
   const clipped = raw.length > RAW_TEXT_LIMIT;
-  const clean = sanitize(clipped ? raw.slice(0, RAW_TEXT_LIMIT) : raw);
+  const clean = stripForTerminal(clipped ? raw.slice(0, RAW_TEXT_LIMIT) : raw);
   return truncate(clean, width, clipped);
 }
 
