@@ -436,6 +436,9 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
         if (isSuccess(status)) counts.successes += 1;
         else if (isFailure(status)) counts.failures += 1;
       }
+      // Beyond 2^53 a double has no index - 1: the windows there cannot be told apart, and
+      // stepping on would never end; the event is counted in the one window.
+      if (index - 1 === index) break;
       index -= 1;
     } while (index * slide + window > time);
     if (late) this.late[id] = this.late[id]! + 1;
@@ -608,7 +611,9 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
     for (let w = 0; w < indexes.length; w++) {
       const index = indexes[w]!;
       const id = services[w]!;
-      if (!Number.isSafeInteger(index)) throw corrupt(`windowIndex ${index} is not an integer`);
+      // Not only safe integers: a timestamp beyond 2^53 slides has an index as large, and
+      // the state must read back what it wrote.
+      if (!Number.isInteger(index)) throw corrupt(`windowIndex ${index} is not an integer`);
       if (id >= this.names.size) throw corrupt(`windowService ${id} names no service`);
       const counts = this.counts(index, id);
       if (counts.events > 0) throw corrupt(`window ${index} of service ${id} appears twice`);

@@ -132,7 +132,9 @@ export class LazyAggregate {
       const [id, index, success, total] = [ids[i]!, indexes[i]!, successes[i]!, totals[i]!];
       if (id >= names.length)
         throw new StateError(`${TASK} state: bucket service ${id} has no name`);
-      if (!Number.isSafeInteger(index)) {
+      // Not only safe integers: a timestamp far from zero has a bucket index as large, and
+      // the state must read back what it wrote.
+      if (!Number.isInteger(index)) {
         throw new StateError(`${TASK} state: bucket index ${index} is not an integer`);
       }
       if (!isCount(success) || !isCount(total) || success > total) {

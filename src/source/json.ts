@@ -2,9 +2,12 @@ import { isUtf8 } from 'node:buffer';
 import type { FileHandle } from 'node:fs/promises';
 import { EventBatch } from '../../operators/batch.js';
 import { type ScanPart, scanJsonArray } from './scan-events.js';
-import { BatchCollector } from './validate-values.js';
+import { BatchCollector, type Clock, MAX_EVENT_BYTES, TOO_LARGE } from './validate-values.js';
 
-/** Above this size a `.json` array is split element by element instead of parsed whole. */
+/**
+ * Above this size a `.json` file is split element by element instead of parsed whole (a
+ * single value that large is one event over {@link MAX_EVENT_BYTES}).
+ */
 export const WHOLE_FILE_LIMIT = 64 << 20;
 /** Elements per batch when a large array is split. */
 export const MAX_BATCH_ELEMENTS = 50_000;
@@ -41,29 +44,31 @@ export type JsonRead<Part = ScanPart> =
 /**
  * The events of a `.json` file from element `first` on, in batches of at most
  * {@link MAX_BATCH_ELEMENTS}: scanned straight into columns, with {@link parseJsonDocument}
- * (the general path) for the exact reason when the file is not valid JSON.
+ * (the general path) for the exact reason when the file is not valid JSON. Timestamps are
+ * bounded by `now` (see `validateValue` in validate-values.ts).
  */
-export function readJsonDocument(bytes: Buffer, first: number): JsonRead {
-  const scan = scanJsonArray(bytes, { first, maxBatchElements: MAX_BATCH_ELEMENTS });
+export function readJsonDocument(bytes: Buffer, first: number, now: Clock = Date.now): JsonRead {
+  const scan = scanJsonArray(bytes, { first, maxBatchElements: MAX_BATCH_ELEMENTS, now });
   if (scan !== undefined) return { ok: true, ...scan };
   const document = parseJsonDocument(bytes);
   if (!document.ok) return document;
   // The scanner declines exactly the documents JSON.parse rejects; should they ever differ,
   // the general path still reads the file.
-  const parts = [...collectValues(document.values, first)].map((collector) => ({
+  const parts = [...collectValues(document.values, first, now)].map((collector) => ({
     batch: EventBatch.fromParsed(collector.events),
     invalid: collector.invalid,
   }));
   return { ok: true, parts, count: document.values.length, badUtf8: document.badUtf8 };
 }
 
-/** Validates the values of a parsed document from `first` on, in batches. */
+/** Validates the values of a parsed document from `first` on, in batches, timestamps bounded by `now`. */
 export function* collectValues(
   values: readonly unknown[],
   first: number,
+  now: Clock = Date.now,
 ): Generator<BatchCollector> {
   for (let start = first; start < values.length || start === first; start += MAX_BATCH_ELEMENTS) {
-    const collector = new BatchCollector();
+    const collector = new BatchCollector(now);
     const end = Math.min(values.length, start + MAX_BATCH_ELEMENTS);
     for (let i = start; i < end; i++) collector.add(values[i], { index: i });
     yield collector;
@@ -72,41 +77,59 @@ export function* collectValues(
 }
 
 /**
- * Splits a large top-level JSON array into its elements without holding the file: each
- * element's text is parsed on its own, so memory holds one batch of elements at a time.
- * Elements before `first` (already read from a file that has since grown) are skipped.
- * Yields batches, each with `next`, the number of complete elements so far; ends with an
- * error reason when the array is malformed or truncated (its complete elements yielded first).
+ * Splits a large `.json` file into its events without holding the file: a top-level array
+ * element by element, each element's text parsed on its own, so memory holds one batch of
+ * elements at a time; any other top-level value as the file's one event. An event whose text
+ * is over {@link MAX_EVENT_BYTES} is invalid, its text dropped as it is read. Elements before
+ * `first` (already read from a file that has since grown) are skipped. Yields batches, each
+ * with `next`, the number of complete elements so far; ends with an error reason when the file
+ * is not valid JSON as a whole (its complete elements yielded first). Timestamps are bounded by
+ * `now`, read once per batch.
  */
 export async function* splitLargeArray(
   handle: FileHandle,
   size: number,
   first = 0,
+  now: Clock = Date.now,
 ): AsyncGenerator<{ collector: BatchCollector; next: number } | { error: string }> {
   const decoder = new TextDecoder('utf-8');
   const buffer = Buffer.allocUnsafe(1 << 20);
-  let state = 'before' as 'before' | 'inside' | 'after';
+  let state = 'before' as 'before' | 'array' | 'single' | 'after';
+  /** The file holds one value, not an array. */
+  let single = false;
   let depth = 0;
   let inString = false;
   let escaped = false;
-  let element = '';
+  const element = new ElementText();
   let index = 0;
-  let collector = new BatchCollector();
+  let collector = new BatchCollector(now);
 
-  const finishElement = () => {
-    const text = element.trim();
-    element = '';
-    if (text.length === 0) return;
-    if (index < first) {
-      index += 1;
-      return;
+  /**
+   * Validates the element just read into `element`. A single value that is not JSON makes the
+   * file not JSON: returns its reason.
+   */
+  const finishElement = (): string | undefined => {
+    const { text, tooLarge } = element.take();
+    if (text.length === 0 && !tooLarge) return undefined;
+    const at = index;
+    index += 1;
+    if (at < first) return undefined;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: shorter texts need no measuring.
+    if (
+      tooLarge ||
+      (text.length > MAX_EVENT_BYTES / 3 && Buffer.byteLength(text) > MAX_EVENT_BYTES)
+    ) {
+      collector.reject(TOO_LARGE, { index: at });
+      return undefined;
     }
     try {
-      collector.add(JSON.parse(text), { index });
+      collector.add(JSON.parse(text), { index: at });
     } catch (error) {
-      collector.reject(`not valid JSON (${(error as Error).message})`, { index });
+      const reason = `not valid JSON (${(error as Error).message})`;
+      if (single) return reason;
+      collector.reject(reason, { index: at });
     }
-    index += 1;
+    return undefined;
   };
 
   for (let position = 0; position < size; ) {
@@ -123,47 +146,101 @@ export async function* splitLargeArray(
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (state === 'before') {
+        if (isSpace(c)) continue;
         if (c === 0x5b /* [ */) {
-          state = 'inside';
+          state = 'array';
           from = i + 1;
-        } else if (!isSpace(c)) {
-          yield { error: 'a large .json file must hold an array of events' };
-          return;
+          continue;
         }
-        continue;
-      }
-      if (state === 'after') {
+        state = 'single';
+        single = true;
+        from = i;
+      } else if (state === 'after') {
         if (!isSpace(c)) {
-          yield { error: `not valid JSON (unexpected text after the array, element ${index})` };
+          const what = single ? 'the value' : `the array, element ${index}`;
+          yield { error: `not valid JSON (unexpected text after ${what})` };
           return;
         }
         continue;
       }
+      // Whether `c` ends a value at the top level (the end of a single value).
+      let closes = false;
       if (inString) {
         if (escaped) escaped = false;
         else if (c === 0x5c /* \ */) escaped = true;
-        else if (c === 0x22 /* " */) inString = false;
-        continue;
-      }
-      if (c === 0x22) inString = true;
-      else if (c === 0x7b || c === 0x5b) depth += 1;
-      else if ((c === 0x7d || c === 0x5d) && depth > 0) depth -= 1;
-      else if (depth === 0 && (c === 0x2c /* , */ || c === 0x5d) /* ] */) {
-        element += text.slice(from, i);
+        else if (c === 0x22 /* " */) {
+          inString = false;
+          closes = depth === 0;
+        }
+      } else if (c === 0x22) {
+        inString = true;
+      } else if (c === 0x7b || c === 0x5b) {
+        depth += 1;
+      } else if ((c === 0x7d || c === 0x5d) && depth > 0) {
+        depth -= 1;
+        closes = depth === 0;
+      } else if (state === 'array' && depth === 0 && (c === 0x2c /* , */ || c === 0x5d) /* ] */) {
+        element.append(text.slice(from, i));
         from = i + 1;
         finishElement();
         if (c === 0x5d) state = 'after';
         if (collector.events.length + collector.invalid.length >= MAX_BATCH_ELEMENTS) {
           yield { collector, next: index };
-          collector = new BatchCollector();
+          collector = new BatchCollector(now);
         }
       }
+      if (closes && state === 'single') {
+        element.append(text.slice(from, i + 1));
+        from = i + 1;
+        const error = finishElement();
+        if (error !== undefined) {
+          yield { error };
+          return;
+        }
+        state = 'after';
+      }
     }
-    if (state === 'inside') element += text.slice(from);
+    if (state === 'array' || state === 'single') element.append(text.slice(from));
+  }
+  if (state === 'single') {
+    // A number or literal ends with the file; anything else left open is truncated.
+    const error =
+      inString || depth > 0 ? 'not valid JSON (the value is not closed)' : finishElement();
+    if (error !== undefined) {
+      yield { error };
+      return;
+    }
+    state = 'after';
   }
   yield { collector, next: index };
-  if (state !== 'after')
+  if (state === 'before') yield { error: 'empty file' };
+  else if (state !== 'after')
     yield { error: `not valid JSON (the array is not closed after element ${index})` };
+}
+
+/**
+ * The text of one element as it is read, without its leading whitespace; once longer than one
+ * event may be, only its length is kept, so a huge element never holds memory.
+ */
+class ElementText {
+  private text = '';
+  private length = 0;
+
+  append(piece: string): void {
+    const added = this.length === 0 ? piece.trimStart() : piece;
+    this.length += added.length;
+    // A UTF-16 unit is at least one byte of UTF-8: this many units are too many bytes.
+    if (this.length > MAX_EVENT_BYTES) this.text = '';
+    else this.text += added;
+  }
+
+  /** The element's text, and whether it was dropped for its size; starts the next element. */
+  take(): { text: string; tooLarge: boolean } {
+    const taken = { text: this.text.trimEnd(), tooLarge: this.length > MAX_EVENT_BYTES };
+    this.text = '';
+    this.length = 0;
+    return taken;
+  }
 }
 
 function isSpace(c: number): boolean {

@@ -1,10 +1,19 @@
 import { isUtf8 } from 'node:buffer';
 import { EventBatch, NO_STATUS } from '../../operators/batch.js';
 import { grown, trimmed } from '../../operators/columns.js';
-import { type LogEvent, parseStatus, validateEvent } from '../../operators/event.js';
+import { type LogEvent, parseStatus } from '../../operators/event.js';
 import { StringCodes } from '../../operators/string-codes.js';
 import { type DictionaryEntry, StringDictionary } from './scan-dictionary.js';
-import type { InvalidValue, Position } from './validate-values.js';
+import {
+  type Clock,
+  EARLIEST_TIMESTAMP,
+  type InvalidValue,
+  latestTimestamp,
+  MAX_EVENT_BYTES,
+  type Position,
+  TOO_LARGE,
+  validateValue,
+} from './validate-values.js';
 
 /** Valid events in columns and the invalid values beside them, both in input order. */
 export interface ScanPart {
@@ -30,6 +39,8 @@ export interface JsonScanOptions {
   readonly first?: number;
   /** Most elements (valid or not) per part; all in one part by default. */
   readonly maxBatchElements?: number;
+  /** The clock that bounds timestamps ({@link validateValue}); read once per document. */
+  readonly now?: Clock;
 }
 
 /** Complete NDJSON lines scanned into columns. */
@@ -52,8 +63,10 @@ export interface NdjsonScan extends ScanPart {
  * distinct value; any other element is cut out, parsed with `JSON.parse` and validated, so
  * one odd event costs only itself.
  *
- * Returns `undefined` when the document is not valid JSON (empty, truncated, trailing text):
- * the general path then produces the exact error. A leading byte-order mark is skipped.
+ * Events are bounded as {@link validateValue} bounds them (the same `latest` timestamp on
+ * both paths, so they agree). Returns `undefined` when the document is not valid JSON (empty,
+ * truncated, trailing text): the general path then produces the exact error. A leading
+ * byte-order mark is skipped.
  */
 export function scanJsonArray(
   bytes: Uint8Array,
@@ -61,12 +74,13 @@ export function scanJsonArray(
 ): JsonScan | undefined {
   const first = options.first ?? 0;
   const maxPerPart = Math.max(1, options.maxBatchElements ?? Number.POSITIVE_INFINITY);
-  const scanner = new EventScanner(bytes, true);
+  const latest = latestTimestamp(options.now);
+  const scanner = new EventScanner(bytes, true, latest);
   const source = scanner.source;
   const end = source.length;
   const capacity = Math.min(maxPerPart, Math.ceil(end / 64) + 16);
   const parts: ScanPart[] = [];
-  let part = new ColumnsBuilder(capacity);
+  let part = new ColumnsBuilder(capacity, latest);
   let inPart = 0;
   let count = 0;
 
@@ -84,7 +98,7 @@ export function scanJsonArray(
       if (count >= first) {
         if (inPart === maxPerPart) {
           parts.push(part.finish());
-          part = new ColumnsBuilder(capacity);
+          part = new ColumnsBuilder(capacity, latest);
           inPart = 0;
         }
         inPart += 1;
@@ -116,25 +130,31 @@ export function scanJsonArray(
  * newline and is then read as a line too) into columns: the same result as parsing each
  * non-blank line with `JSON.parse` and validating it, with invalid lines reported at their
  * line numbers, `firstLine` being the number of the first line in `bytes`. Lines holding
- * only spaces and tabs are skipped. Stops after `maxLines` non-blank lines (see `consumed`).
- * Never fails: a line that is not JSON is an invalid event with `JSON.parse`'s own message.
+ * only spaces and tabs are skipped; a byte-order mark that starts line 1 is skipped, as in a
+ * `.json` file. Stops after `maxLines` non-blank lines (see `consumed`). Events are bounded as
+ * {@link validateValue} bounds them, timestamps by `now` read once. Never fails: a line that
+ * is not JSON is an invalid event with `JSON.parse`'s own message, a line over
+ * {@link MAX_EVENT_BYTES} an invalid event without being decoded.
  */
 export function scanNdjsonLines(
   bytes: Uint8Array,
   firstLine: number,
   maxLines = Number.POSITIVE_INFINITY,
+  now: Clock = Date.now,
 ): NdjsonScan {
-  const scanner = new EventScanner(bytes, false);
+  const latest = latestTimestamp(now);
+  const scanner = new EventScanner(bytes, false, latest);
   const source = scanner.source;
   const end = source.length;
-  const columns = new ColumnsBuilder(Math.ceil(end / 64) + 16);
+  const columns = new ColumnsBuilder(Math.ceil(end / 64) + 16, latest);
   const badUtf8Lines: number[] = [];
   let line = firstLine;
   let taken = 0;
-  let p = 0;
+  const start = firstLine === 1 && startsWithBom(source) ? 3 : 0;
+  let p = start;
   while (p < end && taken < maxLines) {
     const objectEnd = scanner.simpleLine(p);
-    if (objectEnd >= 0) {
+    if (objectEnd >= 0 && objectEnd - p <= MAX_EVENT_BYTES) {
       columns.pushScanned(scanner);
       if (scanner.lastBadUtf8) badUtf8Lines.push(line);
       taken += 1;
@@ -145,15 +165,21 @@ export function scanNdjsonLines(
       const stop = newline > p && source[newline - 1] === CR ? newline - 1 : newline;
       if (!isBlank(source, p, stop)) {
         taken += 1;
-        if (!isUtf8(source.subarray(p, stop))) badUtf8Lines.push(line);
-        const value = parseOrReason(source.toString('utf8', p, stop));
-        if (value.ok) columns.addValue(value.value, { line });
-        else columns.reject(value.reason, { line });
+        if (stop - p > MAX_EVENT_BYTES) {
+          columns.reject(TOO_LARGE, { line });
+        } else {
+          if (!isUtf8(source.subarray(p, stop))) badUtf8Lines.push(line);
+          const value = parseOrReason(source.toString('utf8', p, stop));
+          if (value.ok) columns.addValue(value.value, { line });
+          else columns.reject(value.reason, { line });
+        }
       }
       p = newline + 1;
     }
     line += 1;
   }
+  // A mark alone is a blank last line.
+  if (start > 0 && start === end) line += 1;
   const consumed = Math.min(p, end);
   return { ...columns.finish(), lines: line - firstLine, consumed, badUtf8Lines };
 }
@@ -214,6 +240,8 @@ class EventScanner {
   private readonly dictionary: StringDictionary;
   /** Whitespace inside a document; the end of the value in an NDJSON line. */
   private readonly newlineIsSpace: boolean;
+  /** A later timestamp is invalid: such events take the general path, which says why. */
+  private readonly latest: number;
   /** Some value read so far held invalid UTF-8. */
   badUtf8 = false;
   /** The value read last held invalid UTF-8. */
@@ -223,7 +251,7 @@ class EventScanner {
   time = 0;
   private stringEnd = 0;
 
-  constructor(bytes: Uint8Array, newlineIsSpace: boolean) {
+  constructor(bytes: Uint8Array, newlineIsSpace: boolean, latest: number) {
     this.source = Buffer.isBuffer(bytes)
       ? bytes
       : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -231,6 +259,7 @@ class EventScanner {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.dictionary = new StringDictionary(this.source);
     this.newlineIsSpace = newlineIsSpace;
+    this.latest = latest;
   }
 
   /**
@@ -373,6 +402,8 @@ class EventScanner {
     for (; q < end; q++) {
       const c = source[q]!;
       if (c === QUOTE) {
+        // Longer than an event may be: the general path rejects the line undecoded.
+        if (q - p > MAX_EVENT_BYTES) return undefined;
         this.stringEnd = q + 1;
         return this.dictionary.intern(p, q, (bits & 0x80808080) !== 0);
       }
@@ -433,8 +464,9 @@ class EventScanner {
     } else {
       value = Number(source.toString('latin1', start, p));
     }
-    // 1e999 is Infinity, which the event model rejects with its own reason.
-    if (!Number.isFinite(value)) return -1;
+    // 1e999 is Infinity, which the event model rejects with its own reason; a timestamp
+    // in the future or before the dates is rejected by validateValue, which gives the reason.
+    if (!Number.isFinite(value) || value > this.latest || value < EARLIEST_TIMESTAMP) return -1;
     this.time = value;
     return p;
   }
@@ -494,7 +526,11 @@ class ColumnsBuilder {
   private readonly messages = new StringCodes();
   private length = 0;
 
-  constructor(capacity: number) {
+  constructor(
+    capacity: number,
+    /** The latest valid timestamp, for the values handed to {@link addValue}. */
+    private readonly latest: number,
+  ) {
     this.serviceIds = new Uint32Array(capacity);
     this.messageIds = new Uint32Array(capacity);
     this.times = new Float64Array(capacity);
@@ -514,7 +550,7 @@ class ColumnsBuilder {
   }
 
   addValue(value: unknown, position: Position): void {
-    const result = validateEvent(value);
+    const result = validateValue(value, this.latest);
     if (!result.ok) {
       this.invalid.push({ reason: result.reason, position });
       return;

@@ -1,4 +1,4 @@
-import type { ParsedEvent } from '../../operators/event.js';
+import type { ParsedEvent, Validation } from '../../operators/event.js';
 import { validateEvent } from '../../operators/event.js';
 
 /** Where an invalid value stood: an array index or a line number, for the report. */
@@ -9,13 +9,89 @@ export interface InvalidValue {
   readonly position: Position;
 }
 
-/** Accumulates the valid events of a batch and the reasons of the invalid ones. */
+/** Milliseconds since the epoch, as `Date.now` reads them: the clock timestamps are checked against. */
+export type Clock = () => number;
+
+/**
+ * How far past the reading machine's clock a timestamp may be. A log is written before it is
+ * read, so a later timestamp is a wrong clock or hostile input; let in, one such event would
+ * hold Task 2's window and Task 6's watermark in the future and make every later event late.
+ */
+export const FUTURE_HORIZON_SECONDS = 86_400;
+
+/**
+ * The earliest timestamp accepted: the start of the range of a JavaScript Date (about
+ * 271,821 BC). Earlier times are no real log's, and so far from zero that a window index
+ * computed from them has no neighbours in floating point.
+ */
+export const EARLIEST_TIMESTAMP = -8.64e12;
+
+/**
+ * Most levels of arrays and objects in one event, itself included. A kept event is cloned to
+ * cross threads and serialised to be forwarded, both recursively: deeper input would exhaust
+ * the stack there (JSON.parse itself is iterative), so it is refused here, where it is read.
+ */
+export const MAX_NESTING = 128;
+
+/** Most bytes of JSON text in one event (an array element, a single value or an NDJSON line). */
+export const MAX_EVENT_BYTES = 64 << 20;
+
+/** The reason of an event larger than {@link MAX_EVENT_BYTES}. */
+export const TOO_LARGE = `larger than ${MAX_EVENT_BYTES >> 20} MiB, the limit for one event`;
+
+const IN_THE_FUTURE = `timestamp is more than ${FUTURE_HORIZON_SECONDS / 3600} hours ahead of this machine's clock`;
+const TOO_EARLY = 'timestamp is before the range of dates (-8.64e12 s)';
+const TOO_DEEP = `nested more than ${MAX_NESTING} levels deep`;
+
+/** The latest timestamp (epoch seconds) an event read at `now` may carry. */
+export function latestTimestamp(now: Clock = Date.now): number {
+  return now() / 1000 + FUTURE_HORIZON_SECONDS;
+}
+
+/**
+ * Checks a parsed value as the sources accept events: the event model ({@link validateEvent}),
+ * then the bounds of hostile input: a timestamp after `latest` ({@link latestTimestamp}) or
+ * before {@link EARLIEST_TIMESTAMP}, a nesting deeper than {@link MAX_NESTING}.
+ */
+export function validateValue(value: unknown, latest: number): Validation {
+  const result = validateEvent(value);
+  if (!result.ok) return result;
+  if (result.event.time > latest) return { ok: false, reason: IN_THE_FUTURE };
+  if (result.event.time < EARLIEST_TIMESTAMP) return { ok: false, reason: TOO_EARLY };
+  if (nestsDeeperThan(value, MAX_NESTING)) return { ok: false, reason: TOO_DEEP };
+  return result;
+}
+
+/** Whether arrays and objects nest in `value` more than `limit` levels; iterative, any depth. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [node: object, depth: number][] = [];
+  if (typeof value === 'object' && value !== null) pending.push([value, 1]);
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [node, depth] = next;
+    if (depth > limit) return true;
+    const children = Array.isArray(node) ? node : Object.values(node);
+    for (const child of children) {
+      if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/**
+ * Accumulates the valid events of a batch and the reasons of the invalid ones, timestamps
+ * bounded by the clock when the collector is made.
+ */
 export class BatchCollector {
   readonly events: ParsedEvent[] = [];
   readonly invalid: InvalidValue[] = [];
+  private readonly latest: number;
+
+  constructor(now: Clock = Date.now) {
+    this.latest = latestTimestamp(now);
+  }
 
   add(value: unknown, position: Position): void {
-    const result = validateEvent(value);
+    const result = validateValue(value, this.latest);
     if (result.ok) this.events.push(result.event);
     else this.invalid.push({ reason: result.reason, position });
   }

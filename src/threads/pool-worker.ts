@@ -13,8 +13,18 @@ parentPort?.on('message', ({ id, job }: JobRequest) => {
     answer = { id, threadId, result };
     transfer = buffers;
   } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException;
-    answer = { id, error: { code, message: String(message) } };
+    answer = { id, error: errorOf(error) };
   }
-  parentPort!.postMessage(answer, transfer);
+  try {
+    parentPort!.postMessage(answer, transfer);
+  } catch (error) {
+    // A result that cannot be cloned fails its job, not the thread (which would take every
+    // other pending job with it).
+    parentPort!.postMessage({ id, error: errorOf(error) } satisfies JobAnswer);
+  }
 });
+
+function errorOf(error: unknown): { code?: string; message: string } {
+  const { code, message } = error as NodeJS.ErrnoException;
+  return { code, message: String(message) };
+}

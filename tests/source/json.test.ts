@@ -1,5 +1,7 @@
+import { createWriteStream } from 'node:fs';
 import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,20 +10,33 @@ import {
   parseJsonDocument,
   splitLargeArray,
 } from '../../src/source/json.js';
-import type { BatchCollector } from '../../src/source/validate-values.js';
+import {
+  type BatchCollector,
+  type Clock,
+  MAX_EVENT_BYTES,
+  MAX_NESTING,
+  TOO_LARGE,
+} from '../../src/source/validate-values.js';
 import { tempDir } from '../support/cli.js';
 
 type Part = { collector: BatchCollector; next: number } | { error: string };
+
+/** The reading machine's clock in these tests, so that timestamps up to 2033 are in its past. */
+const NOW: Clock = () => Date.UTC(2040, 0, 1);
 
 /** Everything splitLargeArray yields for `text` written to a file. */
 async function split(text: string | Buffer, first = 0): Promise<Part[]> {
   const path = join(await tempDir(), 'large.json');
   await writeFile(path, text);
+  return splitFile(path, first);
+}
+
+async function splitFile(path: string, first = 0): Promise<Part[]> {
   const handle = await open(path, 'r');
   try {
     const parts: Part[] = [];
     const { size } = await handle.stat();
-    for await (const part of splitLargeArray(handle, size, first)) parts.push(part);
+    for await (const part of splitLargeArray(handle, size, first, NOW)) parts.push(part);
     return parts;
   } finally {
     await handle.close();
@@ -143,11 +158,68 @@ describe('splitLargeArray', () => {
     expect(eventsOf(parts)).toEqual([]);
   });
 
-  it('refuses what is not one array', async () => {
-    expect(errorOf(await split('{"service": "api"}'))).toEqual([
-      expect.stringContaining('must hold an array'),
+  it('reads any other value as the one event of the file, and refuses what is not JSON', async () => {
+    const valid = { service: 'api', timestamp: 1, message: 'HTTP Status Code: 200' };
+    expect(eventsOf(await split(` \n${JSON.stringify(valid)}\n `))).toEqual([valid]);
+    expect(invalidOf(await split('{"service": "api"}'))).toEqual([
+      { reason: 'missing timestamp', position: { index: 0 } },
+    ]);
+    expect(invalidOf(await split(' "text" '))).toEqual([
+      { reason: 'not an object ("text")', position: { index: 0 } },
+    ]);
+    expect(invalidOf(await split('42'))).toEqual([
+      { reason: 'not an object (42)', position: { index: 0 } },
     ]);
     expect(errorOf(await split('[] []'))).toEqual([expect.stringContaining('after the array')]);
+    expect(errorOf(await split('{"a": 1} {}'))).toEqual([
+      'not valid JSON (unexpected text after the value)',
+    ]);
+    expect(errorOf(await split('{"a": "}'))).toEqual(['not valid JSON (the value is not closed)']);
+    expect(errorOf(await split('{"a": 1'))).toEqual(['not valid JSON (the value is not closed)']);
+    expect(errorOf(await split('tru'))).toEqual([expect.stringMatching(/^not valid JSON \(/)]);
+    expect(errorOf(await split(' \n '))).toEqual(['empty file']);
+  });
+
+  it('rejects an element nested too deep, or with a future timestamp, as one invalid event', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const valid = (timestamp: number) => ({ service: 'api', timestamp, message: 'm' });
+    const text = `[${JSON.stringify(valid(1))}, {"service":"api","timestamp":2,"message":"m","x":${deep}}, {"service":"api","timestamp":1e300,"message":"m"}, ${JSON.stringify(valid(3))}]`;
+    const parts = await split(text);
+    expect(errorOf(parts)).toEqual([]);
+    expect(eventsOf(parts)).toEqual([valid(1), valid(3)]);
+    expect(invalidOf(parts)).toEqual([
+      { reason: `nested more than ${MAX_NESTING} levels deep`, position: { index: 1 } },
+      {
+        reason: "timestamp is more than 24 hours ahead of this machine's clock",
+        position: { index: 2 },
+      },
+    ]);
+  });
+
+  it('rejects an event over MAX_EVENT_BYTES as one invalid event: an element or the single value', async () => {
+    const dir = await tempDir();
+    const valid = (timestamp: number) => ({ service: 'api', timestamp, message: 'm' });
+    const huge = async (name: string, before: string, after: string) => {
+      const path = join(dir, name);
+      const out = createWriteStream(path);
+      out.write(`${before}{"service":"api","timestamp":2,"message":"`);
+      const chunk = 'x'.repeat(1 << 20);
+      for (let written = 0; written <= MAX_EVENT_BYTES; written += chunk.length) out.write(chunk);
+      out.end(`"}${after}`);
+      await finished(out);
+      return splitFile(path);
+    };
+    const array = await huge(
+      'array.json',
+      `[${JSON.stringify(valid(1))},\n`,
+      `,\n${JSON.stringify(valid(3))}]`,
+    );
+    expect(errorOf(array)).toEqual([]);
+    expect(eventsOf(array)).toEqual([valid(1), valid(3)]);
+    expect(invalidOf(array)).toEqual([{ reason: TOO_LARGE, position: { index: 1 } }]);
+    const single = await huge('single.json', '\n', '\n');
+    expect(errorOf(single)).toEqual([]);
+    expect(invalidOf(single)).toEqual([{ reason: TOO_LARGE, position: { index: 0 } }]);
   });
 });
 

@@ -32,6 +32,33 @@ describe('directorySource: a .json file above WHOLE_FILE_LIMIT', () => {
     expect(problems[0]!.reason).toContain('service is 7');
   });
 
+  it('holding one event, not an array: reads it as the one event of the file', async () => {
+    const dir = await tempDir();
+    const message = `HTTP Status Code: 200 ${'x'.repeat(300)}`;
+    await writeLogFile(
+      dir,
+      'one.json',
+      `\n${JSON.stringify({ ...event('s0', base, 200), message })}\n`,
+    );
+    await writeLogFile(
+      dir,
+      'no-event.json',
+      `{"service": "s1", "padding": "${'x'.repeat(300)}"}`,
+      1,
+    );
+    const { batches, problems } = await readOnce(dir);
+    expect(timesOf(batches)).toEqual([0]);
+    expect(batches[0]!.batch.messages).toEqual([message]);
+    expect(problems).toEqual([
+      {
+        kind: 'invalid',
+        file: 'no-event.json',
+        reason: '1 invalid event: missing timestamp (index 0)',
+        count: 1,
+      },
+    ]);
+  });
+
   it('settled and truncated: its complete elements are read, and it is reported once', async () => {
     const dir = await tempDir();
     await writeLogFile(dir, 'cut.json', `[${arrayText(0, 6)}, {"service": "s0", "tim`);

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventBatch, NO_STATUS } from '../../operators/batch.js';
 import { collectValues, MAX_BATCH_ELEMENTS, parseJsonDocument } from '../../src/source/json.js';
 import {
@@ -10,15 +10,31 @@ import {
   scanJsonArray,
   scanNdjsonLines,
 } from '../../src/source/scan-events.js';
-import { BatchCollector, type InvalidValue } from '../../src/source/validate-values.js';
+import {
+  BatchCollector,
+  type Clock,
+  EARLIEST_TIMESTAMP,
+  FUTURE_HORIZON_SECONDS,
+  type InvalidValue,
+  MAX_EVENT_BYTES,
+  MAX_NESTING,
+  TOO_LARGE,
+} from '../../src/source/validate-values.js';
 
 type Expected = { batch: EventBatch; invalid: readonly InvalidValue[] };
 
-/** The general path of a `.json` file: JSON.parse of the whole text, validateEvent per value. */
-function generalJson(bytes: Buffer, first: number) {
+/** The reading machine's clock in these tests: 2026-06-01, so that the bound is known. */
+const NOW: Clock = () => Date.UTC(2026, 5, 1);
+/** The latest valid timestamp at {@link NOW}. */
+const LATEST = NOW() / 1000 + FUTURE_HORIZON_SECONDS;
+/** A clock that bounds no finite timestamp, for tests of number parsing alone. */
+const UNBOUNDED: Clock = () => Number.POSITIVE_INFINITY;
+
+/** The general path of a `.json` file: JSON.parse of the whole text, validateValue per value. */
+function generalJson(bytes: Buffer, first: number, now: Clock) {
   const document = parseJsonDocument(bytes);
   if (!document.ok) return undefined;
-  const parts: Expected[] = [...collectValues(document.values, first)].map((collector) => ({
+  const parts: Expected[] = [...collectValues(document.values, first, now)].map((collector) => ({
     batch: EventBatch.fromParsed(collector.events),
     invalid: collector.invalid,
   }));
@@ -26,11 +42,12 @@ function generalJson(bytes: Buffer, first: number) {
 }
 
 /**
- * The general path of NDJSON lines, restated independently: cut on newlines, strip one CR,
- * skip blank lines, then JSON.parse and validateEvent each line.
+ * The general path of NDJSON lines, restated independently: drop a byte-order mark that starts
+ * line 1, cut on newlines, strip one CR, skip blank lines, then JSON.parse and validateValue
+ * each line.
  */
-function generalNdjson(bytes: Buffer, firstLine: number) {
-  const collector = new BatchCollector();
+function generalNdjson(bytes: Buffer, firstLine: number, now: Clock) {
+  const collector = new BatchCollector(now);
   const badUtf8Lines: number[] = [];
   const pieces: Buffer[] = [];
   for (let start = 0; start < bytes.length; ) {
@@ -41,7 +58,9 @@ function generalNdjson(bytes: Buffer, firstLine: number) {
   }
   pieces.forEach((piece, i) => {
     const lineNo = firstLine + i;
-    const line = piece.at(-1) === 13 ? piece.subarray(0, -1) : piece;
+    const unmarked = lineNo === 1 && piece.toString('latin1', 0, 3) === '\xef\xbb\xbf';
+    const text = unmarked ? piece.subarray(3) : piece;
+    const line = text.at(-1) === 13 ? text.subarray(0, -1) : text;
     if (/^[ \t]*$/.test(line.toString('latin1'))) return;
     if (!isUtf8(line)) badUtf8Lines.push(lineNo);
     let value: unknown;
@@ -77,9 +96,9 @@ function expectSamePart(actual: ScanPart, expected: Expected): void {
   expect(actual.invalid).toEqual(expected.invalid);
 }
 
-function expectSameJson(bytes: Buffer, first = 0): JsonScan | undefined {
-  const expected = generalJson(bytes, first);
-  const actual = scanJsonArray(bytes, { first, maxBatchElements: MAX_BATCH_ELEMENTS });
+function expectSameJson(bytes: Buffer, first = 0, now = NOW): JsonScan | undefined {
+  const expected = generalJson(bytes, first, now);
+  const actual = scanJsonArray(bytes, { first, maxBatchElements: MAX_BATCH_ELEMENTS, now });
   if (expected === undefined) {
     expect(actual).toBeUndefined();
     return undefined;
@@ -94,9 +113,9 @@ function expectSameJson(bytes: Buffer, first = 0): JsonScan | undefined {
   return actual;
 }
 
-async function expectSameNdjson(bytes: Buffer, firstLine = 1): Promise<NdjsonScan> {
-  const expected = await generalNdjson(bytes, firstLine);
-  const actual = scanNdjsonLines(bytes, firstLine);
+async function expectSameNdjson(bytes: Buffer, firstLine = 1, now = NOW): Promise<NdjsonScan> {
+  const expected = await generalNdjson(bytes, firstLine, now);
+  const actual = scanNdjsonLines(bytes, firstLine, Number.POSITIVE_INFINITY, now);
   expectSamePart(actual, expected);
   expect(actual.lines).toBe(expected.lines);
   expect(actual.consumed).toBe(bytes.length);
@@ -105,6 +124,12 @@ async function expectSameNdjson(bytes: Buffer, firstLine = 1): Promise<NdjsonSca
 }
 
 const json = (text: string) => Buffer.from(text);
+const eventText = (timestamp: string | number, extra = '') =>
+  `{"service":"s","timestamp":${timestamp},"message":"HTTP Status Code: 200"${extra}}`;
+/** An extra field whose arrays nest `depth` levels (the event around it is one more). */
+const nested = (depth: number) => `,"x":${'['.repeat(depth)}${']'.repeat(depth)}`;
+const FUTURE = "timestamp is more than 24 hours ahead of this machine's clock";
+const TOO_DEEP = `nested more than ${MAX_NESTING} levels deep`;
 const onlyPart = (scan: JsonScan | undefined) => {
   expect(scan?.parts).toHaveLength(1);
   return scan!.parts[0]!;
@@ -172,7 +197,8 @@ describe('scanJsonArray', () => {
       '4.9406564584124654e-324',
     ];
     const text = `[${numbers.map((n) => `{"service":"s","timestamp":${n},"message":""}`).join(',')}]`;
-    const part = onlyPart(expectSameJson(json(text)));
+    // Some of these are centuries ahead: the clock must not bound them here.
+    const part = onlyPart(expectSameJson(json(text), 0, UNBOUNDED));
     const times = Array.from(part.batch.times);
     numbers.forEach((n, i) => {
       expect(Object.is(times[i], JSON.parse(n)), n).toBe(true);
@@ -217,6 +243,64 @@ describe('scanJsonArray', () => {
       [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].map((index) => ({ index })),
     );
     expect(part.invalid[0]!.reason).toBe('missing service');
+  });
+
+  it('rejects a timestamp more than a day after the clock, on both paths', () => {
+    const timestamps = [
+      String(LATEST),
+      String(LATEST + 0.001),
+      '1e12',
+      '1e300',
+      '-1e300',
+      '"2099-01-01T00:00:00Z"',
+      '"2026-06-01T00:00:00Z"',
+      String(NOW() / 1000),
+    ];
+    const text = `[${timestamps.map((timestamp) => eventText(timestamp)).join(',')}]`;
+    const part = onlyPart(expectSameJson(json(text)));
+    // Up to the horizon itself, and any time in the past back to the start of the dates.
+    expect(Array.from(part.batch.times)).toEqual([LATEST, NOW() / 1000, NOW() / 1000]);
+    expect(part.invalid).toEqual([
+      ...[1, 2, 3].map((index) => ({ reason: FUTURE, position: { index } })),
+      { reason: 'timestamp is before the range of dates (-8.64e12 s)', position: { index: 4 } },
+      { reason: FUTURE, position: { index: 5 } },
+    ]);
+  });
+
+  it('rejects non-finite timestamps (JSON spells them only as overflowing literals)', () => {
+    const text = `[${['1e999', '-1e999', '1'].map((timestamp) => eventText(timestamp)).join(',')}]`;
+    const part = onlyPart(expectSameJson(json(text)));
+    expect(part.batch.length).toBe(1);
+    expect(part.invalid.map((value) => value.reason)).toEqual([
+      'timestamp is Infinity, not epoch seconds or ISO-8601',
+      'timestamp is -Infinity, not epoch seconds or ISO-8601',
+    ]);
+  });
+
+  it('reads the clock when it scans, Date.now by default', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(NOW());
+    const text = `[${eventText(LATEST)},${eventText(LATEST + 1)}]`;
+    const part = onlyPart(scanJsonArray(json(text)));
+    expect(part.batch.length).toBe(1);
+    expect(part.invalid).toEqual([{ reason: FUTURE, position: { index: 1 } }]);
+  });
+
+  it('rejects an event nested more than MAX_NESTING levels as one invalid event, at any depth', () => {
+    const depths = [MAX_NESTING - 1, MAX_NESTING, 100_000];
+    const elements = [eventText(1), ...depths.map((depth) => eventText(2, nested(depth)))];
+    const part = onlyPart(expectSameJson(json(`[${elements.join(',')}, ${eventText(3)}]`)));
+    // The event is level 1: an extra field may nest one level less than the limit.
+    expect(Array.from(part.batch.times)).toEqual([1, 2, 3]);
+    expect(part.invalid).toEqual(
+      [2, 3].map((index) => ({ reason: TOO_DEEP, position: { index } })),
+    );
+    // What is kept can be forwarded and cross threads.
+    const kept = part.batch.eventAt(1);
+    expect(JSON.parse(JSON.stringify(structuredClone(kept)))).toEqual(kept);
+    // A deep element that is no event at all keeps the event model's reason.
+    const array = onlyPart(expectSameJson(json(`[${'['.repeat(100_000)}${']'.repeat(100_000)}]`)));
+    expect(array.invalid).toEqual([{ reason: 'not an object (an array)', position: { index: 0 } }]);
   });
 
   it('keeps the last of repeated keys, as JSON.parse does', () => {
@@ -334,8 +418,9 @@ describe('scanJsonArray', () => {
       fc.property(literal, (number) => {
         const text = `[{"service":"s","timestamp":${number},"message":""}]`;
         const expected = JSON.parse(number) as number;
-        const part = onlyPart(expectSameJson(json(text)));
-        if (Number.isFinite(expected)) expect(Object.is(part.batch.times[0], expected)).toBe(true);
+        const part = onlyPart(expectSameJson(json(text), 0, UNBOUNDED));
+        if (Number.isFinite(expected) && expected >= EARLIEST_TIMESTAMP)
+          expect(Object.is(part.batch.times[0], expected)).toBe(true);
         else expect(part.batch.length).toBe(0);
       }),
       { seed: 4242, numRuns: 2000 },
@@ -361,6 +446,51 @@ describe('scanNdjsonLines', () => {
     expect(scan.invalid.map((value) => value.position)).toEqual([{ line: 14 }, { line: 16 }]);
     expect(scan.invalid[0]!.reason).toMatch(/^not valid JSON \(/);
     expect(scan.invalid[1]!.reason).toBe('missing service');
+  });
+
+  it('skips a byte-order mark at the start of line 1 only, as a .json file does', async () => {
+    const bom = '\ufeff';
+    const text = `${bom}${eventText(1)}\n${bom}${eventText(2)}\n`;
+    const scan = await expectSameNdjson(json(text));
+    expect(Array.from(scan.batch.times)).toEqual([1]);
+    expect(scan.invalid).toEqual([
+      { reason: expect.stringMatching(/^not valid JSON/), position: { line: 2 } },
+    ]);
+    // Lines after the first chunk of a file begin no file: a mark there is content.
+    expect((await expectSameNdjson(json(text), 7)).invalid).toHaveLength(2);
+    expect((await expectSameNdjson(json(`${bom}\r\n${eventText(3)}`))).batch.length).toBe(1);
+    // A blank line with a mark is blank.
+    expect((await expectSameNdjson(json(bom))).invalid).toEqual([]);
+  });
+
+  it('rejects a line more than a day ahead or nested too deep, and reads the others', async () => {
+    const lines = [
+      eventText(1),
+      eventText('1e300'),
+      eventText(2, nested(100_000)),
+      eventText(LATEST + 0.5),
+      eventText(3, nested(MAX_NESTING - 1)),
+      eventText(LATEST),
+    ];
+    const scan = await expectSameNdjson(json(lines.join('\n')));
+    expect(Array.from(scan.batch.times)).toEqual([1, 3, LATEST]);
+    expect(scan.invalid).toEqual([
+      { reason: FUTURE, position: { line: 2 } },
+      { reason: TOO_DEEP, position: { line: 3 } },
+      { reason: FUTURE, position: { line: 4 } },
+    ]);
+  });
+
+  it('rejects a line over MAX_EVENT_BYTES without decoding it, and reads the others', () => {
+    const head = json(`${eventText(1)}\n{"service":"s","timestamp":2,"message":"`);
+    const tail = json(`"}\n${eventText(3)}\n`);
+    const bytes = Buffer.alloc(head.length + MAX_EVENT_BYTES + tail.length, 'a');
+    head.copy(bytes);
+    tail.copy(bytes, bytes.length - tail.length);
+    const scan = scanNdjsonLines(bytes, 1);
+    expect(Array.from(scan.batch.times)).toEqual([1, 3]);
+    expect(scan.invalid).toEqual([{ reason: TOO_LARGE, position: { line: 2 } }]);
+    expect(scan.lines).toBe(3);
   });
 
   it('counts a trailing newline as the end of the last line, not a new one', async () => {
@@ -466,11 +596,29 @@ const aTimestamp = fc.oneof(
       .tuple(fc.constantFrom('', '-'), fc.integer({ min: 0, max: 2_000_000_000 }), digits)
       .map(([sign, whole, fraction]) => `${sign}${whole}.${fraction}`),
   },
-  { weight: 1, arbitrary: fc.constantFrom('1e3', '2E-2', '1e400', '-0', '0.0') },
+  { weight: 1, arbitrary: fc.constantFrom('1e3', '2E-2', '1e400', '-1e400', '-0', '0.0') },
   {
     weight: 1,
     arbitrary: fc
-      .constantFrom('2026-01-01T00:00:00Z', '2026-01-01', 'yesterday', '', '5', null, true, {})
+      .constantFrom(LATEST - 0.001, LATEST, LATEST + 0.001, LATEST + 1, 1e12, 1e300)
+      .map(String),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom(
+        '2026-01-01T00:00:00Z',
+        '2026-01-01',
+        '2026-06-02',
+        '2026-06-02T00:00:00.001Z',
+        '2099-01-01',
+        'yesterday',
+        '',
+        '5',
+        null,
+        true,
+        {},
+      )
       .map((value) => JSON.stringify(value)),
   },
 );
@@ -489,7 +637,24 @@ const anEventObject = fc
     extra: fc.option(
       fc.tuple(
         fc.constantFrom('"level"', '"service"', '"message"', '"s\\u0065rvice"', '"__proto__"'),
-        fc.jsonValue({ maxDepth: 2 }).map((value) => JSON.stringify(value)),
+        fc.oneof(
+          { weight: 8, arbitrary: fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)) },
+          {
+            weight: 1,
+            arbitrary: fc
+              .integer({ min: MAX_NESTING - 2, max: MAX_NESTING + 1 })
+              .chain((depth) =>
+                fc
+                  .array(fc.constantFrom('[]', '{"k":}'), { minLength: depth, maxLength: depth })
+                  .map((levels) =>
+                    levels.reduce(
+                      (inner, level) => (level === '[]' ? `[${inner}]` : `{"k":${inner}}`),
+                      '0',
+                    ),
+                  ),
+              ),
+          },
+        ),
       ),
       { freq: 6, nil: undefined },
     ),
@@ -541,6 +706,10 @@ function withBadUtf8(text: string, bad: readonly number[]): Buffer {
   }
   return Buffer.from(out);
 }
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('scanners agree with the general path (property)', () => {
   it('on .json documents', () => {
