@@ -64,11 +64,6 @@ export class PendingColumns {
     return this.appendCoded(codes.values, serviceIds, statuses, times, count);
   }
 
-  /** The waiting events as a (short) batch that owns its columns, or `undefined` when none wait. */
-  take(): PendingBatch | undefined {
-    return this.count === 0 ? undefined : this.cut();
-  }
-
   /**
    * The waiting events as a batch that shares this one's columns: to reduce in the calling
    * thread only (never to transfer), and only before this changes again.

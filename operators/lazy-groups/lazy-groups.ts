@@ -97,8 +97,10 @@ export const LAZY_GROUPS_DEFAULTS = {
  * Emits the running totals as a {@link BatchedLazyGroupsRecord}:
  * - each time a batch of `batchSize` events is complete (an input value can complete
  *   several, or none);
- * - when no input has arrived for `idleMs` and events wait in a partial batch: the partial
- *   batch is reduced and emitted (never on idle when nothing arrived since the last record);
+ * - when no input has arrived for `idleMs` and events wait in a partial batch: the totals
+ *   with the partial batch reduced on a copy, as at completion; the partial batch stays and
+ *   goes on filling, so the batches are cut by the input alone, whatever its timing (never
+ *   on idle when nothing arrived since the last record);
  * - when the source completes: the final totals, the partial batch, if any, reduced too
  *   ({@link LazyGroupsState.finalRecords}; always emitted, even when unchanged), then it
  *   completes.
@@ -114,9 +116,9 @@ export const LAZY_GROUPS_DEFAULTS = {
  * ```
  * source: -a-b-c-d----------|     single events; a frame is 1 ms
  * lazyGroups({ batchSize: 3, idleMs: 10 })
- * result: -----x-----------y(z|)  x: a, b, c make a batch; y: 10 ms after d, its partial
- *                                 batch is flushed; z: the final totals at completion
- *                                 (unchanged here: events 4, batches 2)
+ * result: -----x-----------y(z|)  x: a, b, c make a batch; y: 10 ms after d, the totals
+ *                                 with d's partial batch; z: the final totals at completion
+ *                                 (the same here: events 4, batches 2)
  * ```
  *
  * @throws {RangeError} when `batchSize`, `idleMs` or `groupEverySeconds` is out of range
@@ -145,8 +147,9 @@ export function lazyGroups(
     defer(() => {
       const state = options.state ?? LazyGroupsState.create(settings);
       const reducer = settings.reducer({ batchSize: state.batchSize });
-      const mergeIntoTotals = (reduced: Reduced | null): BatchedLazyGroupsRecord => {
-        if (reduced === null) return finalRecord(state, onBatchReduced);
+      const mergeIntoTotals = (reduced: Reduced | Flush): BatchedLazyGroupsRecord => {
+        if (reduced === IDLE) return state.finalRecords()[0]!;
+        if (reduced === END) return finalRecord(state, onBatchReduced);
         const { batch, reduction } = reduced;
         state.absorb(reduction.reduced, batch.dictionary);
         onBatchReduced?.({
@@ -159,14 +162,26 @@ export function lazyGroups(
       return batchesOf(source, state, settings.idleMs, settings.scheduler).pipe(
         // Submitted as soon as it is cut, a batch starts in a worker at once; concatMap then
         // takes the reductions in input order, whichever worker finishes first.
-        map((batch) => (batch === null ? null : submit(reducer, batch))),
+        map((batch) => (isFlush(batch) ? batch : submit(reducer, batch))),
         concatMap((reduced) =>
-          reduced === null || !isPending(reduced) ? of(reduced) : from(reduced),
+          isFlush(reduced) || !isPending(reduced) ? of(reduced) : from(reduced),
         ),
         map(mergeIntoTotals),
         finalize(() => reducer.close()),
       );
     });
+}
+
+/**
+ * What `batchesOf` emits besides batches: the source has been idle (emit the totals with the
+ * partial batch, without cutting it), or it has ended (emit the final totals).
+ */
+const IDLE = 'idle';
+const END = 'end';
+type Flush = typeof IDLE | typeof END;
+
+function isFlush(value: unknown): value is Flush {
+  return value === IDLE || value === END;
 }
 
 interface Reduced {
@@ -241,15 +256,17 @@ function validate(options: LazyGroupsOptions): Settings {
 
 /**
  * The batches to reduce, cut from the source's events by the state: each complete batch as
- * the input completes it, the partial batch after `idleMs` without input, and `null` at
- * completion (emit the final totals), then completion.
+ * the input completes it, {@link IDLE} after `idleMs` without input while events wait in the
+ * partial batch, and {@link END} at completion, then completion. The idle flush leaves the
+ * partial batch in place, so the batches depend on the input alone, never on its timing: a
+ * restart from a checkpoint, or a slower disk, cuts the same batches as one `--once` run.
  */
 function batchesOf(
   source: Observable<OperatorInput>,
   state: LazyGroupsState,
   idleMs: number,
   scheduler: SchedulerLike,
-): Observable<PendingBatch | null> {
+): Observable<PendingBatch | Flush> {
   return new Observable((subscriber) => {
     let lastInputAt = 0;
     let idleTimer: Subscription | undefined;
@@ -261,8 +278,7 @@ function batchesOf(
         return;
       }
       idleTimer = undefined;
-      const partial = state.takePending();
-      if (partial !== undefined) subscriber.next(partial);
+      if (state.pending > 0) subscriber.next(IDLE);
     };
     const inputs = source.subscribe({
       next: (input) => {
@@ -275,7 +291,7 @@ function batchesOf(
       error: (error) => subscriber.error(error),
       complete: () => {
         idleTimer?.unsubscribe();
-        subscriber.next(null);
+        subscriber.next(END);
         subscriber.complete();
       },
     });

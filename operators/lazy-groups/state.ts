@@ -16,7 +16,7 @@ import { type ReducedBatch, reduceEncodedBatch } from './kernel.js';
 
 /** The record of Task 5: its SPEC fields with its engine's extra fields. */
 export type BatchedLazyGroupsRecord = LazyGroupsRecord & {
-  /** Batches reduced so far, the short ones of idle flushes and the end included. */
+  /** Batches reduced so far; in the final totals and idle flushes, the partial batch too. */
   readonly batches: number;
   /** With `groupEverySeconds`: per service per bucket, sorted by service, then start. */
   readonly buckets?: readonly ServiceBucket[];
@@ -52,8 +52,7 @@ const MAX_BATCH_SIZE = 0xffffffff;
  *
  * What {@link merge} guarantees. Totals add up, `batches` add up, and the partial batches
  * are concatenated (this one's events first); when together they fill a batch, that batch
- * is cut and reduced into the totals. For states built by {@link add} alone (no idle
- * flush) over streams `a` and `b`, with `r(x)` = `x`'s events mod `batchSize`:
+ * is cut and reduced into the totals. For states over streams `a` and `b`, with `r(x)` = `x`'s events mod `batchSize`:
  * - `finalRecords()` is exactly that of one state over `a` then `b`: every field, `batches`
  *   and `buckets` included, however the input was split (SPEC: Task 5's final totals);
  * - `record()` has the `events` and `batches` of one state over `a` then `b`
@@ -119,7 +118,7 @@ export class LazyGroupsState implements TaskState<LazyGroupsState, BatchedLazyGr
   }
 
   /**
-   * Batches handed out by {@link cut} or {@link takePending} and not yet {@link absorb}ed:
+   * Batches handed out by {@link cut} and not yet {@link absorb}ed:
    * their events are in neither the totals nor the partial batch, so the state cannot be
    * encoded or merged until they are back.
    */
@@ -144,15 +143,8 @@ export class LazyGroupsState implements TaskState<LazyGroupsState, BatchedLazyGr
     return completed;
   }
 
-  /** Hands out the partial batch, short, to be reduced and absorbed (the idle flush). */
-  takePending(): PendingBatch | undefined {
-    const taken = this.partial.take();
-    if (taken !== undefined) this.inFlight += 1;
-    return taken;
-  }
-
   /**
-   * Merges a batch handed out by {@link cut} or {@link takePending}, once reduced.
+   * Merges a batch handed out by {@link cut}, once reduced.
    * @throws {StateError} when no batch is out: the counts would be added twice.
    */
   absorb(reduced: ReducedBatch, dictionary: readonly string[]): this {

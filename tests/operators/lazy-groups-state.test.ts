@@ -211,7 +211,7 @@ describe('LazyGroupsState merge: algebra', () => {
   });
 });
 
-describe('LazyGroupsState: cut, absorb, takePending (how the operator drives it)', () => {
+describe('LazyGroupsState: cut and absorb (how the operator drives it)', () => {
   it('cut then absorb in order is add, with the batches in flight counted', () => {
     fc.assert(
       fc.property(anyOptions, anyStream, anyCuts, (options, rows, cuts) => {
@@ -233,21 +233,6 @@ describe('LazyGroupsState: cut, absorb, takePending (how the operator drives it)
       }),
       { seed: SEED, numRuns: RUNS },
     );
-  });
-
-  it('takePending hands out the partial batch, which then counts as a batch', () => {
-    const state = stateOver({ batchSize: 5 }, [
-      { service: 'api', time: BASE_TIME, status: 200 },
-      { service: 'api', time: BASE_TIME, status: 503 },
-    ]);
-    const [final] = state.finalRecords();
-    const partial = state.takePending()!;
-    expect(partial.encoded.length).toBe(2);
-    expect(state.pending).toBe(0);
-    expect(state.takePending()).toBeUndefined();
-    absorbHere(state, partial);
-    expect(state.record()).toStrictEqual(final);
-    expect(state.finalRecords()).toStrictEqual([final]);
   });
 });
 

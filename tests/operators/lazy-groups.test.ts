@@ -143,6 +143,22 @@ describe('lazyGroups (marble tests, in the calling thread)', () => {
     });
   });
 
+  it('leaves the partial batch in place on idle: the batches are cut by the input alone', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      // a waits through an idle flush; b and c then complete the batch a started.
+      const source = cold('a 1999ms bc 9ms |', {
+        a: event('api', 1, 200),
+        b: event('api', 2, 503),
+        c: event('api', 3, 200),
+      });
+      expectObservable(source.pipe(inThread({ batchSize: 3 }))).toBe('1000ms x 999ms -y 9ms (z|)', {
+        x: expect.objectContaining({ events: 1, total: 1, batches: 1 }),
+        y: expect.objectContaining({ events: 3, successes: 2, total: 3, batches: 1 }),
+        z: expect.objectContaining({ events: 3, batches: 1 }),
+      });
+    });
+  });
+
   it('does not emit on idle when nothing arrived since the last record', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       // The batch completes at 1 ms: nothing waits, so 3 s of silence emit nothing.
