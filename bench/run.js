@@ -6,10 +6,12 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { prepareBaseline } from './lib/baseline.js';
+import { checkpointOverhead } from './lib/checkpoint.js';
 import { ensureCorpus } from './lib/corpus.js';
 import { allTasks, compareEngines, task5Name } from './lib/engines.js';
 import { followLatency } from './lib/latency.js';
 import { describeMachine } from './lib/machine.js';
+import { manyFilesMemory } from './lib/many-files.js';
 import { bloomLookups, reservoirThroughput } from './lib/micro.js';
 import { RESULTS_DIR, requireBenchDependencies, requireBuild } from './lib/paths.js';
 import { buildSections, evaluateTargets, machineLine, toMarkdown, toText } from './lib/report.js';
@@ -24,13 +26,19 @@ and latest.md.
   (c) follow-mode latency, rename of a file → its first record on stdout
   (d) peak RSS at several corpus sizes
   (e) micro: Bloom lookups/s vs bloom-filters; reservoirSample vs Algorithm R
+  (f) checkpoint overhead: all six tasks on the corpus of (b), without and with --checkpoint
+      <fresh dir> (default interval, and --checkpoint-interval 100ms), runs interleaved
+  (g) peak RSS following many small files (bench/corpus/files-<n>/, 10 events each,
+      running-average, SIGTERM after the last batch's record) vs run --once over them
 
 Options:
-  --events <n>        corpus of (a), (b) (default 5e6; a multiple of 1,000; 5e6, 5M, 200k)
+  --events <n>        corpus of (a), (b), (f) (default 5e6; a multiple of 1,000; 5e6, 5M, 200k)
   --sizes <list>      corpus sizes of (d) (default 1e6,5e6,2e7)
   --runs <n>          runs of each measurement, the median is reported (default 3)
-  --only <list>       measurements to run, of a,b,c,d,e (default all)
-  --quick             smoke run: 200k events, (d) at 200k only, 1 run, smaller micro runs
+  --only <list>       measurements to run, of a,b,c,d,e,f,g (default all)
+  --quick             smoke run: 200k events, (d) at 200k only, 1 run, smaller micro runs,
+                      (g) over 5,000 files
+  --files <n>         files of 10 events in (g) (default 100k)
   --latency-files <n> files dropped in (c) (default 200)
   --interval <ms>     time between two drops in (c) (default 30)
   --baseline <ref>    also measure (a) and (b) with the build of git commit <ref> (HEAD, main~1,
@@ -64,6 +72,7 @@ function parseOptions(argv) {
       quick: { type: 'boolean', default: false },
       'latency-files': { type: 'string' },
       interval: { type: 'string' },
+      files: { type: 'string' },
       baseline: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -86,9 +95,9 @@ function parseOptions(argv) {
   for (const n of [events, ...sizes]) {
     if (n % 1000) throw new Error(`corpus sizes are whole files of 1,000 events, not ${n}`);
   }
-  const only = new Set((values.only ?? 'a,b,c,d,e').split(',').map((s) => s.trim()));
+  const only = new Set((values.only ?? 'a,b,c,d,e,f,g').split(',').map((s) => s.trim()));
   for (const id of only)
-    if (!'abcde'.includes(id) || id.length !== 1)
+    if (!'abcdefg'.includes(id) || id.length !== 1)
       throw new Error(`--only: unknown measurement '${id}'`);
   return {
     events,
@@ -102,6 +111,8 @@ function parseOptions(argv) {
     latencyWarmup: 5,
     intervalMs: values.interval ? parseCount(values.interval, '--interval') : 30,
     baseline: values.baseline,
+    checkpointStressInterval: '100ms',
+    manyFiles: values.files ? parseCount(values.files, '--files') : quick ? 5000 : 100_000,
     bloom: {
       items: 100_000,
       falsePositiveRate: 0.01,
@@ -182,7 +193,7 @@ async function main() {
     buildSeconds: baseline.buildSeconds,
   };
   const needsMain =
-    options.only.some((id) => 'ab'.includes(id)) ||
+    options.only.some((id) => 'abf'.includes(id)) ||
     (options.only.includes('d') && options.sizes.includes(options.events));
   const corpus = needsMain ? ensureCorpus(options.events, { log }) : undefined;
   results.corpus = corpus && {
@@ -267,6 +278,24 @@ async function main() {
     }
     results.micro.reservoir = reservoirThroughput({
       ...options.reservoir,
+      runs: options.runs,
+      log,
+    });
+  });
+  await section(
+    'f',
+    `(f) checkpoint overhead, all six tasks, ${corpus?.events} events`,
+    async () => {
+      results.checkpoint = await checkpointOverhead(corpus, {
+        runs: options.runs,
+        stressInterval: options.checkpointStressInterval,
+        log,
+      });
+    },
+  );
+  await section('g', `(g) peak RSS following ${options.manyFiles} files`, async () => {
+    results.manyFiles = await manyFilesMemory({
+      files: options.manyFiles,
       runs: options.runs,
       log,
     });

@@ -22,4 +22,17 @@ export async function writeFileAtomically(path: string, data: string | Uint8Arra
     await rm(temporary, { force: true });
     throw error;
   }
+  await syncDirectory(dirname(path));
+}
+
+/** The rename itself reaches the disk only once the directory holding it is flushed too. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch {
+    // Some file systems refuse fsync on a directory: the rename is still atomic there.
+  } finally {
+    await handle.close();
+  }
 }

@@ -50,6 +50,16 @@ export class NdjsonSink {
     });
   };
 
+  /**
+   * Resolves once every record written so far has left this process (a checkpoint is taken
+   * only then: a record held here when the process is killed would never be printed).
+   */
+  delivered = async (): Promise<void> => {
+    this.flush();
+    if (this.closed) return;
+    await new Promise<void>((resolve) => this.out.write('', () => resolve()));
+  };
+
   /** Writes what is buffered and resolves once the stream has taken it. */
   async end(): Promise<void> {
     this.flush();

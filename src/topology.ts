@@ -11,23 +11,15 @@
  *                             └─ Task 5 ◄──├─► lazy-groups     ─┤
  *                                reducer   └─► keyed-windows   ─┘
  *   every task's state ─► --save-state file (at the end)
+ *   file positions + states + --forward length ─► --checkpoint dir (coalesced, and at the end)
  * ```
  *
  * Each task's operator is a thin wrapper over a state value created here, so the states can
  * be read, encoded and saved while and after the operators run.
  */
-import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import {
-  connect,
-  map,
-  merge,
-  type Observable,
-  type OperatorFunction,
-  Subject,
-  takeUntil,
-  tap,
-} from 'rxjs';
+import { resolve } from 'node:path';
+import { connect, map, merge, type Observable, type OperatorFunction, Subject, tap } from 'rxjs';
 import type { OperatorInput } from '../operators/batch.js';
 import type { BloomFilter } from '../operators/bloom-filter.js';
 import { BloomState, bloomForward } from '../operators/bloom-forward.js';
@@ -38,10 +30,21 @@ import type { TaskName, TaskRecord } from '../operators/records.js';
 import { ReservoirState, reservoirSample } from '../operators/reservoir-sample.js';
 import { RunningAverageState, runningAverage } from '../operators/running-average.js';
 import { SlidingWindowState, slidingWindow } from '../operators/sliding-window.js';
-import type { AnyTaskState } from '../operators/states.js';
+import { type AnyTaskState, decodeTaskState } from '../operators/states.js';
+import { type EncodedState, requireSameOptions, StateError } from '../operators/task-state.js';
+import { AppendFile } from './append-file.js';
 import { BloomFileError, buildFilterFromPatterns, loadFilter } from './bloom-file.js';
 import { defaultPath } from './bundled.js';
+import {
+  type Checkpoint,
+  Checkpointer,
+  lockCheckpoint,
+  type ResumePoint,
+  readCheckpoint,
+  requireResumable,
+} from './checkpoint.js';
 import { DEFAULT_PATTERNS, type RunOptions } from './cli/run-options.js';
+import { FileCursors } from './source/file-cursors.js';
 import { openSource } from './source/open-source.js';
 import type { SourceBatch, SourceProblem } from './source/types.js';
 import { type StateFile, writeStateFile } from './state-file.js';
@@ -64,9 +67,17 @@ export interface TopologyEdges {
   readonly onProblem: (problem: SourceProblem) => void;
   /** Awaited before each read: the sink holding the source back (backpressure). */
   readonly ready?: () => Promise<void>;
+  /**
+   * Resolves once every record so far has left the process (stdout): awaited before each
+   * checkpoint, so the records of the batches it covers are never lost to a kill.
+   */
+  readonly delivered?: () => Promise<void>;
   /** Sees each source batch before the tasks do (the dashboard's header counts them). */
   readonly onBatch?: (batch: SourceBatch) => void;
-  /** Ends the input as `--once` would, when it emits: the tasks emit their final records. */
+  /**
+   * Ends the input as `--once` would, when it emits: the source stops reading and the tasks
+   * emit their final records.
+   */
   readonly stop: Observable<void>;
 }
 
@@ -77,8 +88,11 @@ export interface Topology {
   readonly forwarded: Observable<LogEvent>;
   /** Each selected task's state, as its operator leaves it after each batch. */
   readonly states: ReadonlyMap<TaskName, AnyTaskState>;
-  /** Writes `--save-state`, if asked for: the states after the last batch. */
-  saveState(): Promise<void>;
+  /**
+   * Writes `--save-state` and the last `--checkpoint`, as asked for: the states after the
+   * last batch (the final records leave them unchanged).
+   */
+  saveAtExit(): Promise<void>;
   /** Flushes and closes what the topology opened (the --forward file, the threads). */
   close(): Promise<void>;
 }
@@ -89,11 +103,21 @@ export async function openTopology(
   options: RunOptions,
   edges: TopologyEdges,
 ): Promise<Topology> {
+  const release =
+    options.checkpoint === undefined ? undefined : await lockCheckpoint(options.checkpoint);
   const pool = WorkerPool.create(threadsFor(options));
   try {
-    return await build(source, options, edges, pool);
+    const topology = await build(source, options, edges, pool);
+    return {
+      ...topology,
+      close: async () => {
+        await topology.close();
+        await release?.();
+      },
+    };
   } catch (error) {
     pool?.terminate();
+    await release?.();
     throw error;
   }
 }
@@ -104,34 +128,73 @@ async function build(
   edges: TopologyEdges,
   pool: WorkerPool | undefined,
 ): Promise<Topology> {
+  const resumed = await resumePointOf(source, options);
+  const cursors = resumed?.cursors ?? new FileCursors();
+  let batch = resumed?.batch ?? 0;
+  let file = resumed?.file ?? '-';
+  // Opened once the Bloom filter is known to load, so a bad filter leaves no file behind.
+  let forwardFile: AppendFile | undefined;
+  let checkpointer: Checkpointer | undefined;
   const batches = openSource(source, {
     follow: !options.once,
     onProblem: edges.onProblem,
-    ready: edges.ready,
+    // Between two reads, every operator has taken the last batch: the moment to checkpoint.
+    ready: async () => {
+      await edges.ready?.();
+      // A slow --forward disk holds the source back as a slow stdout reader does.
+      await forwardFile?.ready();
+      await checkpointer?.afterBatch(batch);
+    },
     pool,
+    stop: edges.stop,
+    // A checkpointed run leaves a line without its newline for the resumed run to read whole.
+    keepUnterminated: options.checkpoint !== undefined,
+    cursors,
+    firstIndex: batch,
   });
   const forwarded = new Subject<LogEvent>();
-  // Opened once the Bloom filter is known to load, so a bad filter leaves no file behind.
-  let forwardFile: WriteStream | undefined;
   const onForward = (event: LogEvent) => {
-    forwardFile?.write(`${JSON.stringify(event)}\n`);
+    forwardFile?.append(JSON.stringify(event));
     forwarded.next(event);
   };
   const states = new Map<TaskName, AnyTaskState>();
   const operators: TaskOperator[] = [];
-  for (const name of options.task) {
-    const task = await taskOf(name, options, pool, onForward);
+  for (const [at, name] of options.task.entries()) {
+    const task = await taskOf(name, options, pool, onForward, resumed?.states[at], resumed?.path);
     states.set(name, task.state);
     operators.push(task.operator);
     if (name === 'bloom' && options.forward !== undefined) {
-      forwardFile = openForwardFile(options.forward);
+      forwardFile = openForwardFile(options.forward, resumed, edges);
     }
   }
 
-  let batch = 0;
-  let file = '-';
+  if (options.checkpoint !== undefined) {
+    const take = async (): Promise<Checkpoint> => {
+      await settled(states);
+      await edges.delivered?.();
+      const forward =
+        forwardFile && options.forward !== undefined
+          ? { path: resolve(options.forward), length: await forwardFile.durableLength() }
+          : null;
+      return {
+        source: resolve(source),
+        batch,
+        file,
+        files: cursors.encode(),
+        states: [...states.values()].map((state) => state.encode()),
+        forward,
+      };
+    };
+    checkpointer = new Checkpointer(
+      options.checkpoint,
+      options.checkpointInterval * 1000,
+      take,
+      undefined,
+      resumed?.batch,
+    );
+  }
+
   const outputs = batches.pipe(
-    takeUntil(edges.stop),
     tap((next) => {
       batch = next.index;
       file = next.file;
@@ -156,20 +219,49 @@ async function build(
     outputs,
     forwarded,
     states,
-    saveState: async () => {
-      if (options.saveState === undefined) return;
-      const saved: StateFile = {
-        batches: batch,
-        states: [...states.values()].map((state) => state.encode()),
-      };
-      await writeStateFile(options.saveState, saved);
+    saveAtExit: async () => {
+      if (options.saveState !== undefined) {
+        const saved: StateFile = {
+          batches: batch,
+          states: [...states.values()].map((state) => state.encode()),
+        };
+        await writeStateFile(options.saveState, saved);
+      }
+      await checkpointer?.flush();
     },
     close: async () => {
       forwarded.complete();
       pool?.terminate();
-      if (forwardFile) await new Promise<void>((resolve) => forwardFile.end(resolve));
+      await forwardFile?.close();
     },
   };
+}
+
+/**
+ * The checkpoint to resume from: `undefined` without `--checkpoint` or on a first run.
+ * @throws {UsageError} when it cannot be used with this source and these options.
+ */
+async function resumePointOf(
+  source: string,
+  options: RunOptions,
+): Promise<ResumePoint | undefined> {
+  if (options.checkpoint === undefined) return undefined;
+  if (source === '-') {
+    throw new UsageError(
+      '--checkpoint: needs a directory source (standard input cannot be read again)',
+    );
+  }
+  const point = await readCheckpoint(options.checkpoint);
+  if (point !== undefined) requireResumable(point, source, options.task, options.forward);
+  return point;
+}
+
+/** Waits until every state can be encoded (no batch of Task 5 still being reduced). */
+async function settled(states: ReadonlyMap<TaskName, AnyTaskState>): Promise<void> {
+  const lazy = states.get('lazy-groups') as LazyGroupsState | undefined;
+  while (lazy !== undefined && lazy.reducing > 0) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
 }
 
 type TaskOperator = OperatorFunction<OperatorInput, TaskRecord>;
@@ -180,44 +272,83 @@ async function taskOf(
   options: RunOptions,
   pool: WorkerPool | undefined,
   onForward: (event: LogEvent) => void,
+  saved?: EncodedState,
+  checkpoint?: string,
+): Promise<{ state: AnyTaskState; operator: TaskOperator }> {
+  const task = await freshTaskOf(name, options, pool, onForward);
+  if (saved === undefined) return task;
+  // The saved state replaces the fresh one, which only shows what the options make.
+  try {
+    requireSameOptions(name, saved.options, task.state.encode().options);
+  } catch (error) {
+    throw refusal(checkpoint, 'taken with other options', error);
+  }
+  let state: AnyTaskState;
+  try {
+    state = decodeTaskState(saved);
+  } catch (error) {
+    // A field that does not decode (or a state of another version) is no option's doing.
+    throw refusal(checkpoint, 'task state unusable', error);
+  }
+  return freshTaskOf(name, options, pool, onForward, state);
+}
+
+/** A {@link StateError} of a checkpoint's task state as the one line a refusal prints. */
+function refusal(checkpoint: string | undefined, why: string, error: unknown): unknown {
+  if (!(error instanceof StateError)) return error;
+  return new UsageError(`checkpoint ${checkpoint}: ${why} (${error.message})`);
+}
+
+async function freshTaskOf(
+  name: TaskName,
+  options: RunOptions,
+  pool: WorkerPool | undefined,
+  onForward: (event: LogEvent) => void,
+  restored?: AnyTaskState,
 ): Promise<{ state: AnyTaskState; operator: TaskOperator }> {
   switch (name) {
     case 'running-average': {
-      const state = RunningAverageState.create();
+      const state = (restored as RunningAverageState) ?? RunningAverageState.create();
       return { state, operator: runningAverage({ state }) };
     }
     case 'sliding-window': {
-      const state = SlidingWindowState.create({
-        windowSeconds: options.slidingWindow,
-        clock: options.clock,
-      });
+      const state =
+        (restored as SlidingWindowState) ??
+        SlidingWindowState.create({ windowSeconds: options.slidingWindow, clock: options.clock });
       return { state, operator: slidingWindow({ state }) };
     }
     case 'reservoir': {
-      const state = ReservoirState.create({ capacity: options.reservoirSize, seed: options.seed });
+      const state =
+        (restored as ReservoirState) ??
+        ReservoirState.create({ capacity: options.reservoirSize, seed: options.seed });
       return { state, operator: reservoirSample({ state }) };
     }
     case 'bloom': {
-      const state = BloomState.create({ filter: await bloomFilterOf(options) });
+      const state =
+        (restored as BloomState) ?? BloomState.create({ filter: await bloomFilterOf(options) });
       return { state, operator: bloomForward({ state, forwarded: onForward }) };
     }
     case 'lazy-groups': {
-      const state = LazyGroupsState.create({
-        batchSize: options.batchSize,
-        groupEverySeconds: options.groupEvery,
-      });
+      const state =
+        (restored as LazyGroupsState) ??
+        LazyGroupsState.create({
+          batchSize: options.batchSize,
+          groupEverySeconds: options.groupEvery,
+        });
       return {
         state,
         operator: lazyGroups({ state, reducer: poolReducer(pool, options.lazyWorkers ?? 0) }),
       };
     }
     case 'keyed-windows': {
-      const state = KeyedWindowsState.create({
-        windowSeconds: options.keyedWindow,
-        slideSeconds: options.keyedSlide ?? options.keyedWindow,
-        watermarkSeconds: options.watermark,
-        anomalyThreshold: options.anomalyThreshold,
-      });
+      const state =
+        (restored as KeyedWindowsState) ??
+        KeyedWindowsState.create({
+          windowSeconds: options.keyedWindow,
+          slideSeconds: options.keyedSlide ?? options.keyedWindow,
+          watermarkSeconds: options.watermark,
+          anomalyThreshold: options.anomalyThreshold,
+        });
       return { state, operator: keyedWindows({ state }) };
     }
   }
@@ -251,10 +382,17 @@ async function bloomFilterOf(options: RunOptions): Promise<BloomFilter> {
   }
 }
 
-function openForwardFile(path: string): WriteStream {
-  try {
-    return createWriteStream('', { fd: openSync(path, 'a') });
-  } catch (error) {
-    throw new UsageError(`--forward ${path}: ${(error as Error).message}`);
-  }
+/** The --forward file, cut back to its checkpointed length on a resume. */
+function openForwardFile(
+  path: string,
+  resumed: ResumePoint | undefined,
+  edges: TopologyEdges,
+): AppendFile {
+  const label = `--forward ${path}`;
+  return AppendFile.open(path, {
+    label,
+    lostLines: 'events not forwarded',
+    truncateTo: resumed?.forward?.length,
+    onProblem: (reason) => edges.onProblem({ kind: 'warning', file: label, reason, count: 0 }),
+  });
 }

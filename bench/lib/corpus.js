@@ -6,8 +6,9 @@ import { CLI, CORPUS_ROOT } from './paths.js';
 export const EVENTS_PER_FILE = 1000;
 
 /**
- * The deterministic corpus of `events` events: `events / 1000` JSON-array files of 1,000
- * events written by `logstream generate --seed <seed>`, in bench/corpus/<name>/. A corpus
+ * The deterministic corpus of `events` events: `events / eventsPerFile` JSON-array files of
+ * `eventsPerFile` events (1,000 unless told) written by `logstream generate --seed <seed>`, in
+ * bench/corpus/<name>/. A corpus
  * already there with the same parameters and file count is reused; the description beside
  * it (<name>.info.json, outside the directory so no engine reads it) is written last, so an
  * interrupted generation is redone.
@@ -15,16 +16,19 @@ export const EVENTS_PER_FILE = 1000;
  * Resolves with `{ dir, events, files, generatedSeconds }` (`generatedSeconds` is null when
  * reused).
  */
-export function ensureCorpus(events, { name = String(events), seed = 1, log = () => {} } = {}) {
-  if (!Number.isSafeInteger(events) || events < EVENTS_PER_FILE || events % EVENTS_PER_FILE) {
+export function ensureCorpus(
+  events,
+  { name = String(events), seed = 1, eventsPerFile = EVENTS_PER_FILE, log = () => {} } = {},
+) {
+  if (!Number.isSafeInteger(events) || events < eventsPerFile || events % eventsPerFile) {
     throw new Error(
-      `a corpus holds a whole number of ${EVENTS_PER_FILE}-event files, not ${events} events`,
+      `a corpus holds a whole number of ${eventsPerFile}-event files, not ${events} events`,
     );
   }
-  const files = events / EVENTS_PER_FILE;
+  const files = events / eventsPerFile;
   const dir = join(CORPUS_ROOT, name);
   const infoFile = join(CORPUS_ROOT, `${name}.info.json`);
-  const wanted = { files, eventsPerFile: EVENTS_PER_FILE, seed, format: 'json' };
+  const wanted = { files, eventsPerFile, seed, format: 'json' };
   if (matches(infoFile, wanted) && countJsonFiles(dir) === files) {
     return { dir, events, files, generatedSeconds: null };
   }
@@ -42,7 +46,7 @@ export function ensureCorpus(events, { name = String(events), seed = 1, log = ()
       '--files',
       String(files),
       '--events',
-      String(EVENTS_PER_FILE),
+      String(eventsPerFile),
       '--seed',
       String(seed),
     ],

@@ -36,11 +36,13 @@ function detectMethod() {
  * Runs `node <args>` and measures it: wall time (seconds, from spawn to exit, taken here),
  * user and system CPU seconds and peak RSS (MB, 10^6 bytes) of the child.
  *
- * `onLine` receives each stdout line when given; otherwise stdout goes to /dev/null.
- * Resolves with `{ wall, user, sys, cpu, rssMB, code, signal, stderr }`; never rejects for a
+ * `onLine` receives each stdout line when given; otherwise stdout goes to /dev/null. `onStart`
+ * receives, once the child is spawned, a `stop(signal = 'SIGTERM')` that signals the measured
+ * Node process (under GNU time, time's child: time itself would die of the signal without
+ * writing its figures), for a child that runs until told. Resolves with `{ wall, user, sys, cpu, rssMB, code, signal, stderr }`; never rejects for a
  * failing child (the caller decides), only when the process cannot be started.
  */
-export function measureNode(args, { onLine, cwd, env } = {}) {
+export function measureNode(args, { onLine, onStart, cwd, env } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-usage-'));
   const usageFile = join(dir, 'usage');
   const [command, commandArgs] =
@@ -60,6 +62,14 @@ export function measureNode(args, { onLine, cwd, env } = {}) {
       stderr = (stderr + chunk).slice(-STDERR_KEPT);
     });
     if (onLine) forEachLine(child.stdout, onLine);
+    onStart?.((signal = 'SIGTERM') => {
+      try {
+        process.kill(method === 'gnu-time' ? onlyChildOf(child.pid) : child.pid, signal);
+      } catch {
+        // no measured process to signal (yet): end the run, whose failure the caller sees
+        child.kill('SIGKILL');
+      }
+    });
     child.on('error', (error) => {
       rmSync(dir, { recursive: true, force: true });
       reject(error);
@@ -85,6 +95,15 @@ export function measureNode(args, { onLine, cwd, env } = {}) {
       });
     });
   });
+}
+
+/** The one child process of `pid` (GNU time's measured command), from Linux's /proc. */
+function onlyChildOf(pid) {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/);
+  if (children.length !== 1 || !children[0]) {
+    throw new Error(`expected one child of GNU time (${pid}), found '${children.join(' ')}'`);
+  }
+  return Number(children[0]);
 }
 
 /** GNU time's output file may start with "Command exited with non-zero status N". */

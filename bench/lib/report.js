@@ -10,6 +10,8 @@ export const TARGETS = {
   rssMB: 200,
   rssGrowth: 0.2,
   bloomLookupsPerSecond: 10e6,
+  checkpointRatio: 1.05,
+  followRssRatio: 1.5,
 };
 
 const count = (n) => n.toLocaleString('en-US');
@@ -24,7 +26,7 @@ export function evaluateTargets(results) {
   const targets = [];
   const add = (id, figure, value, target, pass) =>
     targets.push({ id, figure, value, target, pass });
-  const { groups, allTasks, latency, memory, micro } = results;
+  const { groups, allTasks, latency, memory, micro, checkpoint, manyFiles } = results;
   if (groups) {
     const ratio = groups.engines.logstream.ratioToDuckdb;
     add(
@@ -106,6 +108,26 @@ export function evaluateTargets(results) {
       rate >= TARGETS.bloomLookupsPerSecond,
     );
   }
+  if (checkpoint) {
+    const { ratio } = checkpoint.variants.checkpoint;
+    add(
+      'f',
+      `checkpoint overhead: wall with / without --checkpoint (interval ${checkpoint.interval})`,
+      `${fixed(ratio, 3)}×`,
+      `≤ ${TARGETS.checkpointRatio}×`,
+      ratio <= TARGETS.checkpointRatio,
+    );
+  }
+  if (manyFiles) {
+    const { ratio, follow, once } = manyFiles;
+    add(
+      'g',
+      `peak RSS following ${count(manyFiles.files)} files / run --once`,
+      `${fixed(ratio, 2)}× (${fixed(follow.rssMB, 0)} / ${fixed(once.rssMB, 0)} MB)`,
+      `≤ ${TARGETS.followRssRatio}×`,
+      ratio <= TARGETS.followRssRatio,
+    );
+  }
   return targets;
 }
 
@@ -113,6 +135,7 @@ export function evaluateTargets(results) {
 export function buildSections(results) {
   const sections = [];
   const { options, groups, allTasks, latency, memory, micro, corpus, baseline } = results;
+  const { checkpoint, manyFiles } = results;
   const runs = `median of ${options.runs} run${options.runs === 1 ? '' : 's'}`;
 
   if (groups) {
@@ -238,6 +261,53 @@ export function buildSections(results) {
       headers: ['measure', 'per second', 'check'],
       align: 'lrl',
       rows,
+    });
+  }
+  if (checkpoint) {
+    const { plain, ...checkpointed } = checkpoint.variants;
+    const row = (figures) => [
+      figures.label,
+      fixed(figures.wall, 2),
+      fixed(figures.cpu, 2),
+      fixed(figures.rssMB, 0),
+      millions(figures.eventsPerSecond),
+      fixed(figures.checkpointKB, 0),
+      figures === plain ? '1×' : `${fixed(figures.ratio, 3)}×`,
+      figures === plain ? '1×' : `${fixed(figures.pairedRatio, 3)}×`,
+    ];
+    sections.push({
+      title: `(f) checkpoint overhead: all six tasks over ${count(corpus.events)} events, ${runs}, runs interleaved`,
+      note: `Each checkpointed run starts from a fresh, empty --checkpoint directory, so it reads every file; its checkpoint at exit names the last batch. One checkpoint at most every interval (${checkpoint.interval} by default) while reading, one more at exit. "× without" is median wall / median wall without; "paired" the median of each round's ratio.`,
+      headers: [
+        'command',
+        'wall s',
+        'CPU s',
+        'peak RSS MB',
+        'events/s',
+        'checkpoint kB',
+        '× without',
+        'paired',
+      ],
+      align: 'lrrrrrrr',
+      rows: [plain, ...Object.values(checkpointed)].map(row),
+    });
+  }
+  if (manyFiles) {
+    const row = (label, figures) => [
+      label,
+      fixed(figures.rssMB, 0),
+      fixed(figures.wall, 2),
+      fixed(figures.cpu, 2),
+    ];
+    sections.push({
+      title: `(g) peak RSS over ${count(manyFiles.files)} files of ${manyFiles.eventsPerFile} events, --task ${manyFiles.task}, ${runs}`,
+      note: `Following: \`logstream run <dir>\`, stopped with SIGTERM once the record of batch ${count(manyFiles.files)} is on stdout (wall: until that record). Following / --once peak RSS: ${fixed(manyFiles.ratio, 2)}×.`,
+      headers: ['command', 'peak RSS MB', 'wall s', 'CPU s'],
+      align: 'lrrr',
+      rows: [
+        row('logstream run <dir> (following)', manyFiles.follow),
+        row('logstream run <dir> --once', manyFiles.once),
+      ],
     });
   }
   sections.push({

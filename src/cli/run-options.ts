@@ -46,6 +46,7 @@ const DEFAULTS = {
   keyedWindow: KEYED_WINDOWS_DEFAULTS.windowSeconds,
   watermark: KEYED_WINDOWS_DEFAULTS.watermarkSeconds,
   anomalyThreshold: KEYED_WINDOWS_DEFAULTS.anomalyThreshold,
+  checkpointInterval: 1,
 } as const;
 
 /**
@@ -163,6 +164,17 @@ export const RUN_OPTION_SPECS = {
     description: 'at exit, write the state of every selected task (see `logstream merge`)',
     parse: path,
   },
+  checkpoint: {
+    flag: '--checkpoint <dir>',
+    description: 'keep a checkpoint in this directory and resume from it (exactly-once state)',
+    parse: path,
+  },
+  checkpointInterval: {
+    flag: '--checkpoint-interval <dur>',
+    description: 'least time between two checkpoints (one is also written at exit)',
+    parse: duration,
+    shownDefault: `${DEFAULTS.checkpointInterval}s`,
+  },
 } satisfies Record<string, OptionSpec<unknown>>;
 
 type Specs = typeof RUN_OPTION_SPECS;
@@ -181,6 +193,7 @@ export interface RunOptions extends Partial<Parsed> {
   readonly keyedWindow: number;
   readonly watermark: number;
   readonly anomalyThreshold: number;
+  readonly checkpointInterval: number;
 }
 
 /**

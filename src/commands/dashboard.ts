@@ -48,7 +48,7 @@ export async function dashboardCommand(
     await new Promise<void>((resolve) => quit.subscribe(() => resolve()));
     dashboard.unmount();
     await dashboard.waitUntilExit();
-    await topology.saveState();
+    await topology.saveAtExit();
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal).off('SIGHUP', onSignal);
     process.stdout.off('error', onOutputError);

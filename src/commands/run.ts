@@ -15,6 +15,7 @@ export async function runCommand(source: string, options: RunOptions): Promise<n
   const topology = await openTopology(source, options, {
     onProblem: (p) => reportProblem(p),
     ready: sink.ready,
+    delivered: sink.delivered,
     stop,
   });
 
@@ -36,7 +37,7 @@ export async function runCommand(source: string, options: RunOptions): Promise<n
       });
     });
     await sink.end();
-    await topology.saveState();
+    await topology.saveAtExit();
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     await topology.close();

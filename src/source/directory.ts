@@ -1,26 +1,21 @@
-import { type Stats, statSync } from 'node:fs';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
-import { type FSWatcher, watch } from 'chokidar';
+import { constants, type Stats } from 'node:fs';
+import { type FileHandle, lstat, open, readdir, realpath } from 'node:fs/promises';
+import { extname, join, relative, sep } from 'node:path';
 import { Observable } from 'rxjs';
 import { EventBatch } from '../../operators/batch.js';
 import { compareText } from '../../operators/records.js';
+import { DirectoryWatcher } from './directory-watcher.js';
+import { type FileCursor, FileCursors, type FileKind } from './file-cursors.js';
+import { FINGERPRINT_BYTES, fingerprintOf, startsAsBefore } from './file-identity.js';
 import { type JsonRead, readJsonDocument, splitLargeArray, WHOLE_FILE_LIMIT } from './json.js';
-import { readNdjsonLines } from './ndjson.js';
+import { NdjsonTail } from './ndjson.js';
 import type { FileScanner, SourceBatch, SourceOptions } from './types.js';
 import { badUtf8Reason, type InvalidValue, summarizeInvalid } from './validate-values.js';
 
+export { CHANGE_RECHECK_MS } from './directory-watcher.js';
+
 /** How long a `.json` file that does not parse must stay unchanged before it is broken. */
 export const SETTLE_MS = 2000;
-
-/**
- * chokidar drops (does not delay) the changes of a file that come within 50 ms of the last
- * one it reported, so each reported change is followed by one more look this much later:
- * a write in that window is read then instead of waiting for the file's next change.
- */
-export const CHANGE_RECHECK_MS = 100;
-
-type FileKind = 'json' | 'ndjson';
 
 /** The kind of a log file by its extension; other files are ignored. */
 export function fileKind(path: string): FileKind | undefined {
@@ -30,50 +25,50 @@ export function fileKind(path: string): FileKind | undefined {
   return undefined;
 }
 
-interface JsonState {
-  readonly kind: 'json';
-  /** Array elements already read: a growing array is read from here on. */
-  consumed: number;
-  /** Size and mtime when last read or reported, to skip unchanged files. */
-  signature: string | null;
-}
-
-interface NdjsonState {
-  readonly kind: 'ndjson';
-  offset: number;
-  lines: number;
-  /** The file read so far: another inode under the name is a new file (log rotation). */
-  inode: number;
-}
-
 /**
  * A directory of log files as an Observable of batches. Files present at subscription are
- * read in order of modification time, then name; then (when following) chokidar reports
- * files that appear or grow, and each is read once its content is complete. Unsubscribing
- * closes the watcher, the timers and the open file.
+ * read in order of modification time, then name; then (when following) the watcher reports
+ * files that appear or grow, and each is read once its content is complete. Each file is
+ * known by its identity (device, inode and first bytes, see {@link FileCursors}), so a file
+ * renamed, rotated or replaced is read exactly once. `options.stop` ends a following source
+ * as `--once` ends: the lines without their newline are read too, then it completes.
+ * Unsubscribing closes the watcher, the timers and the open file.
+ *
+ * Symbolic links are never opened, at start and while following alike: a link to a log file
+ * of the directory is another name of it, read once under its own name (silently); any other
+ * link (out of the directory, into a subdirectory, to another kind of file, to nothing) is
+ * skipped with a notice that names the link, never its target. FIFOs, sockets and devices are
+ * skipped with a notice, never opened for a blocking read.
  */
 export function directorySource(dir: string, options: SourceOptions): Observable<SourceBatch> {
   return new Observable<SourceBatch>((subscriber) => {
     const reader = new DirectoryReader(dir, options, (batch) => subscriber.next(batch));
+    const stop = options.stop?.subscribe(() => reader.stop());
     reader.run().then(
       () => subscriber.complete(),
       (error: unknown) => subscriber.error(error),
     );
-    return () => reader.close();
+    return () => {
+      stop?.unsubscribe();
+      reader.close();
+    };
   });
 }
 
 class DirectoryReader {
-  private readonly files = new Map<string, JsonState | NdjsonState>();
+  private readonly cursors: FileCursors;
   private readonly queue = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly ahead = new Map<string, Promise<JsonSnapshot>>();
+  /** Names skipped with a notice, and why: told once until the reason changes. */
+  private readonly skipped = new Map<string, string>();
   private readonly readers: FileScanner | undefined;
-  private readonly rechecks = new Map<string, NodeJS.Timeout>();
-  private watcher: FSWatcher | undefined;
+  private watcher: DirectoryWatcher | undefined;
+  private root: string | undefined;
   private wake: (() => void) | undefined;
   private closed = false;
-  private index = 0;
+  private stopping = false;
+  private index: number;
 
   constructor(
     private readonly dir: string,
@@ -81,15 +76,39 @@ class DirectoryReader {
     private readonly emit: (batch: SourceBatch) => void,
   ) {
     this.readers = options.pool;
+    this.cursors = options.cursors ?? new FileCursors();
+    this.index = options.firstIndex ?? 0;
   }
 
   async run(): Promise<void> {
-    if (this.options.follow) await this.startWatcher();
-    for (const name of await this.filesPresent()) this.queue.add(name);
-    while (!this.closed) {
+    this.root = await realpath(this.dir);
+    if (this.options.follow) {
+      this.watcher = await DirectoryWatcher.start(
+        this.dir,
+        (name) => fileKind(name) !== undefined,
+        {
+          onFile: (name) => this.enqueue(name),
+          onDirectory: (removed) => {
+            if (removed) this.warn('.', 'the directory was removed: waiting for it to come back');
+            else {
+              this.warn('.', 'the directory is back: reading it again');
+              void this.enqueuePresent();
+            }
+          },
+          onError: (reason) => this.warn('.', reason),
+        },
+      );
+    }
+    // Files the watcher told of while the directory was listed come after the files listed,
+    // which are in order of modification time (those among them included).
+    const present = await this.filesPresent();
+    const toldMeanwhile = [...this.queue];
+    this.queue.clear();
+    for (const name of [...present, ...toldMeanwhile]) this.queue.add(name);
+    while (!this.closed && !this.stopping) {
       const next = this.queue.values().next();
       if (next.done) {
-        if (!this.options.follow && this.timers.size === 0) return;
+        if (!this.options.follow && this.timers.size === 0) break;
         await new Promise<void>((resolve) => {
           this.wake = resolve;
         });
@@ -98,70 +117,100 @@ class DirectoryReader {
       this.queue.delete(next.value);
       this.readAhead();
       await this.options.ready?.();
-      if (this.closed) return;
+      if (this.closed || this.stopping) break;
       await this.read(next.value);
     }
+    // Closed while the watcher started: it was kept after close() had run.
+    this.closeWatching();
+    if (this.closed) return;
+    if (!this.options.follow || !this.options.keepUnterminated) await this.readUnterminated();
+  }
+
+  /** Ends following as `--once` ends: no more reads; the unterminated lines are read. */
+  stop(): void {
+    this.stopping = true;
+    this.wakeUp();
   }
 
   close(): void {
     this.closed = true;
-    for (const timer of [...this.timers.values(), ...this.rechecks.values()]) clearTimeout(timer);
-    this.timers.clear();
-    this.rechecks.clear();
+    this.closeWatching();
     this.ahead.clear();
-    void this.watcher?.close();
-    this.wake?.();
+    this.wakeUp();
   }
 
-  private enqueue(name: string): void {
-    if (this.closed) return;
-    this.queue.add(name);
+  private closeWatching(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  private wakeUp(): void {
     const wake = this.wake;
     this.wake = undefined;
     wake?.();
   }
 
-  private async startWatcher(): Promise<void> {
-    const watcher = watch(this.dir, {
-      depth: 0,
-      ignoreInitial: true,
-      ignored: (path: string, stats?: Stats) =>
-        stats?.isFile() === true && fileKind(path) === undefined,
-    });
-    this.watcher = watcher;
-    const onFile = (path: string) => {
-      if (this.closed || fileKind(path) === undefined) return;
-      const name = basename(path);
-      this.enqueue(name);
-      clearTimeout(this.rechecks.get(name));
-      this.rechecks.set(
-        name,
-        setTimeout(() => {
-          this.rechecks.delete(name);
-          this.enqueue(name);
-        }, CHANGE_RECHECK_MS),
-      );
-    };
-    watcher.on('add', onFile).on('change', onFile);
-    watcher.on('error', (error) =>
-      this.warn(this.dir, `watching failed: ${(error as Error).message}`),
-    );
-    await new Promise<void>((resolve) => watcher.once('ready', resolve));
+  private enqueue(name: string): void {
+    if (this.closed || this.stopping) return;
+    this.queue.add(name);
+    this.wakeUp();
+  }
+
+  private async enqueuePresent(): Promise<void> {
+    try {
+      for (const name of await this.filesPresent()) this.enqueue(name);
+    } catch (error) {
+      this.warn('.', describeError(error));
+    }
   }
 
   private async filesPresent(): Promise<string[]> {
     const entries = await readdir(this.dir, { withFileTypes: true });
     const files: { name: string; mtime: number }[] = [];
     for (const entry of entries) {
-      if (!entry.isFile() || fileKind(entry.name) === undefined) continue;
+      if (entry.isDirectory() || fileKind(entry.name) === undefined) continue;
       try {
-        files.push({ name: entry.name, mtime: statSync(join(this.dir, entry.name)).mtimeMs });
+        files.push({ name: entry.name, mtime: (await lstat(join(this.dir, entry.name))).mtimeMs });
       } catch {
         // Removed between readdir and stat: nothing to read.
       }
     }
     files.sort((a, b) => a.mtime - b.mtime || compareText(a.name, b.name));
     return files.map((file) => file.name);
+  }
+
+  /**
+   * Lines still without their newline at the end of input: each read on to its newline or
+   * the file's end, as `--once` would read it now, and complete as it is then. A file no
+   * longer there, or no longer the same, ends its line with what was read of it.
+   */
+  private async readUnterminated(): Promise<void> {
+    for (const cursor of [...this.cursors.values()]) {
+      const tail = cursor.tail;
+      if (tail === undefined || !tail.unterminated) continue;
+      cursor.tail = undefined;
+      let handle: FileHandle | undefined;
+      try {
+        handle = await open(
+          join(this.dir, cursor.name),
+          constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW,
+        );
+        const stats = await handle.stat();
+        const same = stats.isFile() && stats.dev === cursor.dev && stats.ino === cursor.ino;
+        if (same && stats.size >= tail.bytesRead) {
+          for await (const chunk of tail.finishLine(handle, stats.size)) {
+            this.emitNdjson(cursor, chunk);
+          }
+        }
+      } catch {
+        // Gone or unreadable now: the line is what was read of it.
+      } finally {
+        await handle?.close();
+      }
+      for (const chunk of tail.finish()) this.emitNdjson(cursor, chunk);
+    }
   }
 
   /**
@@ -176,132 +225,243 @@ class DirectoryReader {
       if (fileKind(name) !== 'json') continue;
       started += 1;
       if (this.ahead.has(name)) continue;
-      const pending = this.fetchJson(name);
+      const pending = this.fetchJson(name, this.cursors.named(name)?.consumed ?? 0);
       pending.catch(() => {}); // Reported when the file's turn comes, not before.
       this.ahead.set(name, pending);
     }
   }
 
   private async read(name: string): Promise<void> {
-    const path = join(this.dir, name);
     const ahead = this.ahead.get(name);
     this.ahead.delete(name);
+    let handle: FileHandle | undefined;
     try {
-      if (fileKind(name) === 'json') {
-        const file = await (ahead ?? this.fetchJson(name));
-        // The pool is shared, so closing does not cancel its scans: one may end after close.
-        if (this.closed) return;
-        await this.readJson(name, path, file);
-      } else await this.readNdjson(name, path, await stat(path));
+      handle = await this.openLogFile(name);
+      if (handle === undefined) return;
+      const stats = await handle.stat();
+      if (!stats.isFile()) return this.skip(name, NOT_REGULAR);
+      this.skipped.delete(name);
+      const kind = fileKind(name)!;
+      const cursor = await this.cursorFor(name, kind, handle, stats);
+      if (kind === 'json') await this.readJson(cursor, handle, stats, ahead);
+      else await this.readNdjson(this.kept(cursor), handle, stats);
     } catch (error) {
       if (this.closed) return; // Unsubscribed while reading: nothing to report.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') this.files.delete(name);
-      else this.broken(name, describeError(error));
+      const { code } = error as NodeJS.ErrnoException;
+      if (code === 'ENOENT') return;
+      // Replaced by a symbolic link between lstat and open: looked at again, as a link.
+      if (code === 'ELOOP') return this.enqueue(name);
+      this.broken(name, describeError(error));
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  /**
+   * Opens `name` for reading: never through a symbolic link (see {@link skipLink}), never
+   * anything but a regular file, and without blocking should it become a FIFO meanwhile;
+   * `undefined` when it is skipped.
+   */
+  private async openLogFile(name: string): Promise<FileHandle | undefined> {
+    const path = join(this.dir, name);
+    const entry = await lstat(path);
+    if (entry.isSymbolicLink()) return this.skipLink(name, path);
+    if (!entry.isFile()) return this.skip(name, NOT_REGULAR);
+    return open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  }
+
+  /**
+   * A symbolic link is not read: one to a log file of this directory names a file read under
+   * its own name (the link adds nothing, so it is passed over silently); any other is skipped
+   * with a notice. The notice never names the target: that is outside what was asked for.
+   */
+  private async skipLink(name: string, path: string): Promise<undefined> {
+    const target = await realpath(path).catch(() => undefined);
+    if (target === undefined) return this.skip(name, 'a symbolic link to nothing');
+    if (!isInside(this.root!, target)) {
+      return this.skip(name, 'a symbolic link out of the directory: not followed');
+    }
+    if (fileKind(target) === undefined) {
+      return this.skip(name, 'a symbolic link to a file that is not a log file: not followed');
+    }
+    this.skipped.delete(name);
+    return undefined;
+  }
+
+  /**
+   * The cursor of the open file: the one of its inode when it still starts as it did (the same
+   * file, perhaps renamed or grown); for a `.json` file, the one of its name when the file
+   * under it still starts as that one did (a longer version of it, written atomically); else
+   * a fresh cursor at its start, not kept yet ({@link kept} keeps it).
+   */
+  private async cursorFor(
+    name: string,
+    kind: FileKind,
+    handle: FileHandle,
+    stats: Stats,
+  ): Promise<FileCursor> {
+    const known = this.cursors.at(stats.dev, stats.ino);
+    if (known?.kind === kind && (await startsAsBefore(handle, stats.size, known.fingerprint))) {
+      if (known.name !== name) this.cursors.move(known, name, stats.dev, stats.ino);
+      await this.growFingerprint(known, handle, stats.size);
+      return known;
+    }
+    const named = kind === 'json' ? this.cursors.named(name) : undefined;
+    if (
+      named?.kind === 'json' &&
+      named !== known &&
+      (await startsAsBefore(handle, stats.size, named.fingerprint))
+    ) {
+      this.cursors.move(named, name, stats.dev, stats.ino);
+      await this.growFingerprint(named, handle, stats.size);
+      return named;
+    }
+    const fingerprint = await fingerprintOf(handle, stats.size, kind);
+    return FileCursors.fresh(name, kind, stats.dev, stats.ino, fingerprint);
+  }
+
+  /**
+   * `cursor`, kept if it was fresh, with a notice when it takes the place of the file read
+   * before under the same inode and name (rewritten in place, copytruncate).
+   */
+  private kept(cursor: FileCursor): FileCursor {
+    if (this.cursors.has(cursor)) return cursor;
+    const before = this.cursors.at(cursor.dev, cursor.ino);
+    if (before?.name === cursor.name && (before.offset > 0 || before.consumed > 0)) {
+      this.warn(cursor.name, 'truncated or rewritten: read again from the start');
+    }
+    this.cursors.keep(cursor);
+    return cursor;
+  }
+
+  /** A file fingerprinted while short gets the fingerprint of its first bytes once it has them. */
+  private async growFingerprint(cursor: FileCursor, handle: FileHandle, size: number) {
+    if (cursor.fingerprint.bytes < FINGERPRINT_BYTES && size > cursor.fingerprint.bytes) {
+      cursor.fingerprint = await fingerprintOf(handle, size, cursor.kind);
     }
   }
 
   /** A `.json` file's size and time, and its bytes or, on a reader thread, its events. */
-  private async fetchJson(name: string): Promise<JsonSnapshot> {
+  private async fetchJson(name: string, first: number, handle?: FileHandle): Promise<JsonSnapshot> {
     const path = join(this.dir, name);
-    const first = this.jsonState(name).consumed;
-    if (this.readers) {
+    if (this.readers && handle === undefined) {
+      // A FIFO must never reach a reader thread, which would block on it.
+      if (!(await lstat(path)).isFile()) return { size: 0, mtimeMs: 0 };
       const { size, mtimeMs, read } = await this.readers.scan(path, first);
-      return { size, mtimeMs, isFile: true, scanned: read && { first, read } };
+      return { size, mtimeMs, scanned: read && { first, read } };
     }
-    const stats = await stat(path);
-    const snapshot = { size: stats.size, mtimeMs: stats.mtimeMs, isFile: stats.isFile() };
-    if (!snapshot.isFile || stats.size > WHOLE_FILE_LIMIT) return snapshot;
-    return { ...snapshot, bytes: await readFile(path) };
+    const own =
+      handle ??
+      (await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW));
+    try {
+      const stats = await own.stat();
+      const snapshot = { size: stats.size, mtimeMs: stats.mtimeMs };
+      if (!stats.isFile() || stats.size > WHOLE_FILE_LIMIT) return snapshot;
+      return { ...snapshot, bytes: await own.readFile() };
+    } finally {
+      if (handle === undefined) await own.close();
+    }
   }
 
-  private async readJson(name: string, path: string, file: JsonSnapshot): Promise<void> {
-    if (!file.isFile) return;
-    const state = this.jsonState(name);
-    const signature = `${file.size}:${file.mtimeMs}`;
-    if (state.signature === signature) return;
-    if (file.size > WHOLE_FILE_LIMIT) return this.readLargeJson(name, path, file, state, signature);
+  private async readJson(
+    cursor: FileCursor,
+    handle: FileHandle,
+    stats: Stats,
+    ahead: Promise<JsonSnapshot> | undefined,
+  ): Promise<void> {
+    const signature = `${stats.size}:${stats.mtimeMs}`;
+    if (cursor.signature === signature) return;
+    if (stats.size > WHOLE_FILE_LIMIT) {
+      return this.readLargeJson(this.kept(cursor), handle, stats, signature);
+    }
+    const name = cursor.name;
+    // A read ahead that failed (the file gone, or a link then) is done again now, and reported.
+    let file = await ahead?.catch(() => undefined);
+    // Read ahead before its turn: use it only if it is still the file as it is now.
+    if (file === undefined || file.size !== stats.size || file.mtimeMs !== stats.mtimeMs) {
+      file = await this.fetchJson(name, cursor.consumed, handle);
+    }
+    // The pool is shared, so closing does not cancel its scans: one may end after close.
+    if (this.closed) return;
 
     let bytes = file.bytes;
     const readFrom = async (first: number) => {
       if (file.scanned?.first === first) return file.scanned.read;
-      bytes ??= await readFile(path);
+      bytes ??= await handle.readFile();
       return readJsonDocument(bytes, first);
     };
-    let document = await readFrom(state.consumed);
+    let document = await readFrom(cursor.consumed);
     if (!document.ok) {
       // A file still being written does not parse yet: it is broken only once it has stopped
       // changing for SETTLE_MS and still does not parse.
-      const age = Date.now() - file.mtimeMs;
+      const age = Date.now() - stats.mtimeMs;
       if (age < SETTLE_MS) return this.recheckLater(name, SETTLE_MS - age + 50);
-      state.signature = signature;
+      this.kept(cursor).signature = signature;
       return this.broken(name, document.reason);
     }
-    state.signature = signature;
+    this.kept(cursor).signature = signature;
     if (document.badUtf8) this.warn(name, badUtf8Reason());
-    if (document.count < state.consumed) {
+    if (document.count < cursor.consumed) {
       this.warn(name, 'rewritten with fewer events than were read: read again from the start');
       document = await readFrom(0);
     }
     if (!document.ok) return;
     for (const part of document.parts) this.emitBatch(name, part.batch, part.invalid);
-    state.consumed = document.count;
+    cursor.consumed = document.count;
   }
 
   private async readLargeJson(
-    name: string,
-    path: string,
-    stats: FileTimes,
-    state: JsonState,
+    cursor: FileCursor,
+    handle: FileHandle,
+    stats: Stats,
     signature: string,
   ): Promise<void> {
-    state.signature = signature;
-    const handle = await open(path, 'r');
-    try {
-      // Too large to parse whole, so its complete elements are read even while it is being
-      // written; `consumed` keeps them from being read twice when it grows.
-      for await (const part of splitLargeArray(handle, stats.size, state.consumed)) {
-        if ('error' in part) {
-          const age = Date.now() - stats.mtimeMs;
-          if (age >= SETTLE_MS) return this.broken(name, part.error);
-          state.signature = null;
-          return this.recheckLater(name, SETTLE_MS - age + 50);
-        }
-        state.consumed = Math.max(state.consumed, part.next);
-        this.emitBatch(name, EventBatch.fromParsed(part.collector.events), part.collector.invalid);
-        await this.options.ready?.();
-        if (this.closed) return;
+    cursor.signature = signature;
+    // Too large to parse whole, so its complete elements are read even while it is being
+    // written; `consumed` keeps them from being read twice when it grows.
+    for await (const part of splitLargeArray(handle, stats.size, cursor.consumed)) {
+      if ('error' in part) {
+        const age = Date.now() - stats.mtimeMs;
+        if (age >= SETTLE_MS) return this.broken(cursor.name, part.error);
+        cursor.signature = null;
+        return this.recheckLater(cursor.name, SETTLE_MS - age + 50);
       }
-    } finally {
-      await handle.close();
+      cursor.consumed = Math.max(cursor.consumed, part.next);
+      this.emitBatch(
+        cursor.name,
+        EventBatch.fromParsed(part.collector.events),
+        part.collector.invalid,
+      );
+      await this.options.ready?.();
+      if (this.closed || this.stopping) return;
     }
   }
 
-  private async readNdjson(name: string, path: string, stats: Stats): Promise<void> {
-    const state = this.ndjsonState(name);
-    if (stats.ino !== state.inode) {
-      state.inode = stats.ino;
-      state.offset = 0;
-      state.lines = 0;
+  private async readNdjson(cursor: FileCursor, handle: FileHandle, stats: Stats): Promise<void> {
+    if (stats.size < cursor.offset) {
+      this.warn(cursor.name, 'truncated: read again from the start');
+      cursor.offset = 0;
+      cursor.lines = 0;
+      cursor.tail = undefined;
     }
-    if (stats.size < state.offset) {
-      this.warn(name, 'truncated: read again from the start');
-      state.offset = 0;
-      state.lines = 0;
+    // Cut inside the line without its newline: that line is read again from its start.
+    if (cursor.tail !== undefined && stats.size < cursor.tail.bytesRead) cursor.tail = undefined;
+    const tail = cursor.tail ?? new NdjsonTail(cursor);
+    if (stats.size === tail.bytesRead) return;
+    cursor.tail = tail;
+    for await (const chunk of tail.read(handle, stats.size, !this.options.follow)) {
+      this.emitNdjson(cursor, chunk);
+      await this.options.ready?.();
+      if (this.closed || this.stopping) break;
     }
-    if (stats.size === state.offset) return;
-    const handle = await open(path, 'r');
-    try {
-      for await (const chunk of readNdjsonLines(handle, state, stats.size, !this.options.follow)) {
-        state.offset = chunk.offset;
-        state.lines = chunk.lines;
-        if (chunk.badUtf8Lines.length > 0) this.warn(name, badUtf8Reason(chunk.badUtf8Lines));
-        this.emitBatch(name, chunk.batch, chunk.invalid);
-        await this.options.ready?.();
-        if (this.closed) return;
-      }
-    } finally {
-      await handle.close();
-    }
+    if (!tail.unterminated && !this.closed) cursor.tail = undefined;
+  }
+
+  private emitNdjson(cursor: FileCursor, chunk: NdjsonRead): void {
+    cursor.offset = chunk.offset;
+    cursor.lines = chunk.lines;
+    if (chunk.badUtf8Lines.length > 0) this.warn(cursor.name, badUtf8Reason(chunk.badUtf8Lines));
+    this.emitBatch(cursor.name, chunk.batch, chunk.invalid);
   }
 
   private emitBatch(file: string, batch: EventBatch, invalid: readonly InvalidValue[]): void {
@@ -324,22 +484,13 @@ class DirectoryReader {
     );
   }
 
-  private jsonState(name: string): JsonState {
-    let state = this.files.get(name);
-    if (state?.kind !== 'json') {
-      state = { kind: 'json', consumed: 0, signature: null };
-      this.files.set(name, state);
+  /** Skips `name` with a notice, told once until the reason changes. */
+  private skip(name: string, reason: string): undefined {
+    if (this.skipped.get(name) !== reason) {
+      this.skipped.set(name, reason);
+      this.warn(name, `skipped: ${reason}`);
     }
-    return state;
-  }
-
-  private ndjsonState(name: string): NdjsonState {
-    let state = this.files.get(name);
-    if (state?.kind !== 'ndjson') {
-      state = { kind: 'ndjson', offset: 0, lines: 0, inode: -1 };
-      this.files.set(name, state);
-    }
-    return state;
+    return undefined;
   }
 
   private broken(file: string, reason: string): void {
@@ -351,19 +502,30 @@ class DirectoryReader {
   }
 }
 
+const NOT_REGULAR = 'not a regular file (a FIFO, socket or device)';
+
 /** `.json` files read ahead of the one being processed. */
 const READ_AHEAD_FILES = 4;
 
-type FileTimes = Pick<Stats, 'size' | 'mtimeMs'>;
+type NdjsonRead = ReturnType<NdjsonTail['finish']> extends Generator<infer C> ? C : never;
 
 /**
  * A `.json` file as fetched: its size and time, and for a file small enough to be parsed
  * whole, its bytes, or its events already scanned from element `first` on a reader thread.
  */
-interface JsonSnapshot extends FileTimes {
-  readonly isFile: boolean;
+interface JsonSnapshot {
+  readonly size: number;
+  readonly mtimeMs: number;
   readonly bytes?: Buffer;
   readonly scanned?: { readonly first: number; readonly read: JsonRead } | undefined;
+}
+
+/** Whether `path` names an entry of the directory `root` itself, not of a subdirectory. */
+function isInside(root: string, path: string): boolean {
+  const inside = relative(root, path);
+  return (
+    inside !== '' && !inside.startsWith(`..${sep}`) && inside !== '..' && !inside.includes(sep)
+  );
 }
 
 function describeError(error: unknown): string {

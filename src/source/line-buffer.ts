@@ -32,6 +32,11 @@ export class LineBuffer {
     return this.complete.length > 0;
   }
 
+  /** Whether the last bytes pushed are a line still without its newline. */
+  get unterminated(): boolean {
+    return this.partial.length > 0;
+  }
+
   /** Adds bytes; the caller must not reuse `chunk` afterwards. */
   push(chunk: Buffer): void {
     const cut = chunk.lastIndexOf(10) + 1;
@@ -54,18 +59,19 @@ export class LineBuffer {
     this.waiting += 1;
   }
 
-  /** Scans the waiting lines: only full batches, or (`all`) every complete line. */
+  /**
+   * Scans the waiting lines: only full batches, or (`all`) every complete line. Each batch
+   * leaves the buffer before it is yielded, so a consumer that stops after any batch (a
+   * stop mid-file) never sees it again.
+   */
   *scan(all: boolean): Generator<NdjsonScan> {
-    if (this.complete.length === 0) return;
-    const bytes = this.complete.length === 1 ? this.complete[0]! : Buffer.concat(this.complete);
-    let at = 0;
-    while (at < bytes.length && (all || this.full)) {
-      const batch = scanNdjsonLines(bytes.subarray(at), this.lines + 1, this.maxLines);
-      at += batch.consumed;
+    while (this.complete.length > 0 && (all || this.full)) {
+      const bytes = this.complete.length === 1 ? this.complete[0]! : Buffer.concat(this.complete);
+      const batch = scanNdjsonLines(bytes, this.lines + 1, this.maxLines);
       this.lines += batch.lines;
       this.waiting -= batch.lines;
+      this.complete = batch.consumed < bytes.length ? [bytes.subarray(batch.consumed)] : [];
       yield batch;
     }
-    this.complete = at < bytes.length ? [bytes.subarray(at)] : [];
   }
 }

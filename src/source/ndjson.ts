@@ -22,41 +22,98 @@ export interface NdjsonChunk {
 }
 
 /**
- * Reads the complete lines between `from.offset` and `end` as batches of at most
- * {@link MAX_BATCH_LINES} events. A last line without its newline is left for later, unless
- * `takeUnterminated` (the end of input in `--once` mode). Lines are cut on bytes, so a
- * multi-byte character is never split between two reads, and scanned straight into columns.
+ * The end of an NDJSON file as read so far: complete lines are scanned into batches of at most
+ * {@link MAX_BATCH_LINES} events, and a last line without its newline stays here, in memory,
+ * until the rest of it arrives. Each read goes on from the last byte read, never from the
+ * start of that line again, so a line that grows in many writes costs its length once.
+ * Lines are cut on bytes, so a multi-byte character is never split between two reads.
  */
-export async function* readNdjsonLines(
-  handle: FileHandle,
-  from: LinesRead,
-  end: number,
-  takeUnterminated: boolean,
-): AsyncGenerator<NdjsonChunk & LinesRead> {
-  let offset = from.offset;
-  let position = offset;
-  const lines = new LineBuffer(MAX_BATCH_LINES, from.lines);
-  const buffer = Buffer.allocUnsafe(READ_SIZE);
-  const scanned = function* (all: boolean): Generator<NdjsonChunk & LinesRead> {
-    for (const chunk of lines.scan(all)) {
-      offset += chunk.consumed;
-      yield { ...chunk, offset, lines: lines.linesRead };
-    }
-  };
+export class NdjsonTail {
+  private readonly buffer: LineBuffer;
+  private offset: number;
+  /** The file's bytes read so far: `offset` plus the unterminated line held here. */
+  private position: number;
 
-  while (position < end) {
-    const { bytesRead } = await handle.read(
-      buffer,
-      0,
-      Math.min(READ_SIZE, end - position),
-      position,
-    );
-    if (bytesRead === 0) break;
-    position += bytesRead;
-    // Copies: `buffer` is reused by the next read.
-    lines.push(Buffer.from(buffer.subarray(0, bytesRead)));
-    yield* scanned(false);
+  constructor(from: LinesRead) {
+    this.offset = from.offset;
+    this.position = from.offset;
+    this.buffer = new LineBuffer(MAX_BATCH_LINES, from.lines);
   }
-  if (takeUnterminated) lines.endInput();
-  yield* scanned(true);
+
+  /** The file's bytes read so far, the unterminated line included. */
+  get bytesRead(): number {
+    return this.position;
+  }
+
+  /**
+   * Whether bytes read wait here unyielded: a line without its newline, or the lines a reader
+   * that stopped mid-read did not take.
+   */
+  get unterminated(): boolean {
+    return this.position > this.offset;
+  }
+
+  /**
+   * Reads the file's bytes from where the last read stopped to `end`, yielding complete lines;
+   * with `endOfInput` (`--once`), a last line without its newline too, in the same batch as
+   * the lines before it.
+   */
+  async *read(
+    handle: FileHandle,
+    end: number,
+    endOfInput = false,
+  ): AsyncGenerator<NdjsonChunk & LinesRead> {
+    const chunk = Buffer.allocUnsafe(Math.min(READ_SIZE, Math.max(end - this.position, 1)));
+    while (this.position < end) {
+      const { bytesRead } = await handle.read(
+        chunk,
+        0,
+        Math.min(chunk.length, end - this.position),
+        this.position,
+      );
+      if (bytesRead === 0) break;
+      this.position += bytesRead;
+      // Copies: `chunk` is reused by the next read.
+      this.buffer.push(Buffer.from(chunk.subarray(0, bytesRead)));
+      yield* this.scanned(false);
+    }
+    if (endOfInput) this.buffer.endInput();
+    yield* this.scanned(true);
+  }
+
+  /** The end of input (`--once`, or a stop): the unterminated line is complete as it is. */
+  *finish(): Generator<NdjsonChunk & LinesRead> {
+    this.buffer.endInput();
+    yield* this.scanned(true);
+  }
+
+  /**
+   * The end of input at a stop, as `--once` would read the line held here: the file's bytes
+   * written to it since the last read (up to `end`, or its newline, never further: the lines
+   * after it are left as any other unread line is at a stop), then {@link finish}.
+   */
+  async *finishLine(handle: FileHandle, end: number): AsyncGenerator<NdjsonChunk & LinesRead> {
+    const chunk = Buffer.allocUnsafe(Math.min(READ_SIZE, Math.max(end - this.position, 1)));
+    while (this.buffer.unterminated && this.position < end) {
+      const { bytesRead } = await handle.read(
+        chunk,
+        0,
+        Math.min(chunk.length, end - this.position),
+        this.position,
+      );
+      if (bytesRead === 0) break;
+      const newline = chunk.subarray(0, bytesRead).indexOf(10);
+      const taken = newline === -1 ? bytesRead : newline + 1;
+      this.position += taken;
+      this.buffer.push(Buffer.from(chunk.subarray(0, taken)));
+    }
+    yield* this.finish();
+  }
+
+  private *scanned(all: boolean): Generator<NdjsonChunk & LinesRead> {
+    for (const scan of this.buffer.scan(all)) {
+      this.offset += scan.consumed;
+      yield { ...scan, offset: this.offset, lines: this.buffer.linesRead };
+    }
+  }
 }

@@ -11,16 +11,18 @@ export const STDIN_BATCH_MS = 100;
  * NDJSON on standard input as an Observable of batches of at most {@link STDIN_BATCH_LINES}
  * lines or {@link STDIN_BATCH_MS} milliseconds, whichever comes first. Lines are cut on bytes
  * and scanned straight into columns, like NDJSON files. Completes at the end of input, where
- * a last line without its newline is read too.
+ * a last line without its newline is read too; `options.stop` ends it the same way.
  */
 export function stdinSource(
   input: Readable,
-  options: Pick<SourceOptions, 'onProblem' | 'ready'>,
+  options: Pick<SourceOptions, 'onProblem' | 'ready' | 'stop'>,
 ): Observable<SourceBatch> {
   return new Observable<SourceBatch>((subscriber) => {
     const lines = new LineBuffer(STDIN_BATCH_LINES);
     let index = 0;
     let timer: NodeJS.Timeout | undefined;
+    /** Set at the end of input or a stop: nothing resumes reading afterwards. */
+    let ended = false;
 
     /** Emits the waiting lines: full batches only, or everything (timer, end of input). */
     const flush = (all: boolean) => {
@@ -43,7 +45,9 @@ export function stdinSource(
       const ready = options.ready?.();
       if (ready) {
         input.pause();
-        void ready.then(() => input.resume());
+        void ready.then(() => {
+          if (!ended) input.resume();
+        });
       }
     };
 
@@ -53,6 +57,8 @@ export function stdinSource(
       else if (lines.pending) timer ??= setTimeout(() => flush(true), STDIN_BATCH_MS);
     };
     const onEnd = () => {
+      if (ended) return;
+      ended = true;
       lines.endInput();
       flush(true);
       subscriber.complete();
@@ -60,7 +66,10 @@ export function stdinSource(
     const onError = (error: Error) => subscriber.error(error);
 
     input.on('data', onData).once('end', onEnd).once('error', onError);
+    const stop = options.stop?.subscribe(onEnd);
     return () => {
+      ended = true;
+      stop?.unsubscribe();
       clearTimeout(timer);
       input.off('data', onData).off('end', onEnd).off('error', onError);
       input.pause();

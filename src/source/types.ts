@@ -1,4 +1,6 @@
+import type { Observable } from 'rxjs';
 import type { EventBatch } from '../../operators/batch.js';
+import type { FileCursors } from './file-cursors.js';
 import type { JsonRead } from './json.js';
 
 /** One batch of valid events read from the source. */
@@ -40,6 +42,20 @@ export interface SourceOptions {
    * (Task 5's reducer), so the source uses it and never terminates it: its owner does.
    */
   readonly pool?: FileScanner;
+  /**
+   * Ends a following source as `--once` ends: it stops reading, reads the lines still without
+   * their newline (unless {@link keepUnterminated}), and completes.
+   */
+  readonly stop?: Observable<void>;
+  /**
+   * Leave a line without its newline unread at a stop, for a resumed run to read once it is
+   * complete (a checkpoint keeps its offset), instead of reading it as it is.
+   */
+  readonly keepUnterminated?: boolean;
+  /** Where each file was read up to: a checkpoint's, to resume (default: nothing read yet). */
+  readonly cursors?: FileCursors;
+  /** Batches before the first one this source emits (a resumed run continues the numbers). */
+  readonly firstIndex?: number;
 }
 
 /** What the source needs of reader threads: a `.json` file read and scanned elsewhere. */

@@ -3,7 +3,7 @@
  * `.json` file for the directory source, and reducing one batch of Task 5. Both move their
  * columns between threads by transfer, not by copy.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import {
   type EncodedBatch,
   type ReducedBatch,
@@ -44,10 +44,18 @@ export function runJob(job: Job): [ScanResult | ReducedBatch, ArrayBuffer[]] {
     const reduced = reduceEncodedBatch(job.batch);
     return [reduced, reducedBuffers(reduced)];
   }
-  const stats = statSync(job.path);
-  if (stats.size > WHOLE_FILE_LIMIT) {
-    return [{ size: stats.size, mtimeMs: stats.mtimeMs, read: undefined }, []];
+  // Never through a link, never blocking on a FIFO or device put in the file's place: the
+  // directory source reads those itself (or skips them), so here they are an error.
+  const fd = openSync(job.path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw new Error(`${job.path}: not a regular file`);
+    if (stats.size > WHOLE_FILE_LIMIT) {
+      return [{ size: stats.size, mtimeMs: stats.mtimeMs, read: undefined }, []];
+    }
+    const [read, transfer] = encodeRead(readJsonDocument(readFileSync(fd), job.first));
+    return [{ size: stats.size, mtimeMs: stats.mtimeMs, read }, transfer];
+  } finally {
+    closeSync(fd);
   }
-  const [read, transfer] = encodeRead(readJsonDocument(readFileSync(job.path), job.first));
-  return [{ size: stats.size, mtimeMs: stats.mtimeMs, read }, transfer];
 }

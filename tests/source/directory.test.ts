@@ -1,9 +1,19 @@
-import { appendFile, chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  chmod,
+  type FileHandle,
+  mkdir,
+  open,
+  rename,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { fileKind } from '../../src/source/directory.js';
-import { MAX_BATCH_LINES } from '../../src/source/ndjson.js';
+import { Subject } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { directorySource, fileKind } from '../../src/source/directory.js';
+import { LineBuffer } from '../../src/source/line-buffer.js';
+import { MAX_BATCH_LINES, NdjsonTail } from '../../src/source/ndjson.js';
 import { event, REPO, spawnNode, tempDir, writeLogFile } from '../support/cli.js';
 import { follow, readOnce, summary, whileFollowing } from '../support/source.js';
 import { WAIT_MS } from '../support/wait.js';
@@ -264,5 +274,159 @@ describe('directorySource: following', () => {
     clearTimeout(killer);
     const output = stdout + stderr;
     expect({ code, output }).toEqual({ code: 0, output: 'a.json\n' });
+  });
+});
+
+describe('directorySource: a .json file rewritten in place', () => {
+  it('caught half-written, keeps its place: only the new elements are read once it is complete', async () => {
+    const dir = await tempDir();
+    const path = await writeLogFile(dir, 'first.json', [event('one', base, 200)]);
+    await whileFollowing(dir, async (source) => {
+      await source.waitFor(() => source.batches.length === 1, 'first.json');
+      const grown = JSON.stringify([event('one', base, 200), event('three', base, 200)]);
+      // Shorter than what was read: a reader that takes it for a new file reads 'one' again.
+      await writeFile(path, grown.slice(0, 20));
+      // Read in the order they change: once this is read, so was the half-written file.
+      await writeLogFile(dir, 'sentinel.ndjson', line('sentinel', 1), 10);
+      await source.waitFor(() => source.batches.length === 2, 'sentinel.ndjson');
+      await writeFile(path, grown);
+      await source.waitFor(() => source.batches.length === 3, 'the complete first.json');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(source.batches.map(summary)).toEqual([
+        { index: 1, file: 'first.json', services: ['one'] },
+        { index: 2, file: 'sentinel.ndjson', services: ['sentinel'] },
+        { index: 3, file: 'first.json', services: ['three'] },
+      ]);
+      expect(source.problems).toEqual([]);
+    });
+  });
+});
+
+describe('LineBuffer', () => {
+  it('a consumer that stops after one batch never sees that batch again', () => {
+    const buffer = new LineBuffer(2);
+    buffer.push(Buffer.from(Array.from({ length: 5 }, (_, i) => line('s', i)).join('')));
+    const seen: number[] = [];
+    for (const scan of buffer.scan(true)) {
+      seen.push(...scan.batch.times);
+      break;
+    }
+    for (const scan of buffer.scan(true)) seen.push(...scan.batch.times);
+    expect(seen.map((time) => time - base)).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+/** 200 KB of a message without its end: a line that grows in many writes, never complete. */
+const GROWTH = 'x'.repeat(200_000);
+const OPEN_LINE = `{"service":"long","timestamp":${base},"message":"HTTP Status Code: 200 `;
+
+describe('an NDJSON line growing in many writes is read in linear time', () => {
+  it('NdjsonTail: a 60 MB line in 300 appends, read after each, costs its length once', async () => {
+    const path = join(await tempDir(), 'long.ndjson');
+    await writeFile(path, OPEN_LINE);
+    const file = await open(path);
+    let bytesRead = 0;
+    // Counts what the tail reads through the handle.
+    const counting = {
+      read: async (...args: Parameters<FileHandle['read']>) => {
+        const result = await file.read(...args);
+        bytesRead += result.bytesRead;
+        return result;
+      },
+    } as unknown as FileHandle;
+    try {
+      const tail = new NdjsonTail({ offset: 0, lines: 0 });
+      const events: number[] = [];
+      const readTo = async (size: number) => {
+        for await (const chunk of tail.read(counting, size)) events.push(chunk.batch.length);
+      };
+      let size = OPEN_LINE.length;
+      for (let i = 0; i < 300; i++) {
+        await appendFile(path, GROWTH);
+        size += GROWTH.length;
+        await readTo(size);
+      }
+      expect(tail.unterminated).toBe(true);
+      await appendFile(path, '"}\n');
+      size += 3;
+      await readTo(size);
+      expect(events.reduce((sum, n) => sum + n, 0)).toBe(1);
+      expect(tail.unterminated).toBe(false);
+      expect(size).toBeGreaterThan(60_000_000);
+      expect(bytesRead).toBeLessThanOrEqual(2 * size);
+    } finally {
+      await file.close();
+    }
+  });
+
+  describe('directorySource, following', () => {
+    let restore: (() => void) | undefined;
+    afterEach(() => restore?.());
+
+    it('reads a line growing in 30 appends at most twice over, and its event once complete', async () => {
+      const dir = await tempDir();
+      const path = await writeLogFile(dir, 'long.ndjson', OPEN_LINE);
+      // Every read through a FileHandle in this process is counted: the source's reads.
+      const probe = await open(path);
+      const prototype = Object.getPrototypeOf(probe) as FileHandle;
+      await probe.close();
+      const read = prototype.read;
+      let bytesRead = 0;
+      prototype.read = async function (this: FileHandle, ...args: unknown[]) {
+        const result = await (read as (...a: unknown[]) => ReturnType<FileHandle['read']>).apply(
+          this,
+          args,
+        );
+        bytesRead += result.bytesRead;
+        return result;
+      } as FileHandle['read'];
+      restore = () => {
+        prototype.read = read;
+      };
+
+      await whileFollowing(dir, async (source) => {
+        let size = OPEN_LINE.length;
+        await source.waitFor(() => bytesRead >= size, 'the start of the line read');
+        for (let i = 0; i < 30; i++) {
+          await appendFile(path, GROWTH);
+          size += GROWTH.length;
+          // Read after each append: a reader that starts the line again each time reads it
+          // 30 times over (about 15 times its length).
+          await source.waitFor(() => bytesRead >= size, `append ${i + 1} read`);
+        }
+        await appendFile(path, '"}\n');
+        size += 3;
+        await source.waitFor(() => source.batches.length === 1, 'the completed line');
+        expect(source.batches[0]!.batch.length).toBe(1);
+        expect(source.problems).toEqual([]);
+        expect(bytesRead).toBeLessThanOrEqual(2 * size);
+      });
+    });
+  });
+});
+
+describe('directorySource: a stop while following', () => {
+  it('reads a line without its newline on to its end as the file has it now, and completes', async () => {
+    const dir = await tempDir();
+    const path = await writeLogFile(dir, 'open.ndjson', `${line('a', 1)}${OPEN_LINE}`);
+    const stop = new Subject<void>();
+    const services: string[] = [];
+    const problems: unknown[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      directorySource(dir, { follow: true, onProblem: (p) => problems.push(p), stop }).subscribe({
+        next: (batch) => services.push(...batch.batch.services),
+        error: reject,
+        complete: resolve,
+      });
+    });
+    while (services.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Written just before the stop, before the watcher tells of it: the stop reads the rest
+    // of the line held (a stop that ends it as it was read reports it invalid).
+    await appendFile(path, `end"}\n${line('after', 2)}`);
+    stop.next();
+    await done;
+    expect(problems).toEqual([]);
+    expect(services.filter((service) => service === 'long')).toEqual(['long']);
+    expect(services.slice(0, 2)).toEqual(['a', 'long']);
   });
 });

@@ -69,3 +69,25 @@ export function startCli(args: readonly string[]): RunningCli {
   };
   return cli;
 }
+
+/** How long a run may take to end after SIGTERM before it counts as ignoring the signal. */
+export const STOP_MS = 5_000;
+
+/**
+ * Sends SIGTERM and resolves with what the process printed; fails when it has not exited
+ * within {@link STOP_MS} (a reader blocked on a FIFO, a watcher left open), killing it then.
+ */
+export async function stopPromptly(cli: RunningCli): Promise<CliResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      cli.child.kill('SIGKILL');
+      reject(new Error(`still running ${STOP_MS} ms after SIGTERM\nstderr:\n${cli.stderr()}`));
+    }, STOP_MS);
+  });
+  try {
+    return await Promise.race([cli.stop('SIGTERM'), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

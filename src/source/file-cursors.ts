@@ -1,0 +1,214 @@
+import { type Fingerprint, isFingerprint } from './file-identity.js';
+import type { NdjsonTail } from './ndjson.js';
+
+/** The kinds of log file, by extension. */
+export type FileKind = 'json' | 'ndjson';
+
+/**
+ * How far one file has been read, and which file it is: its device and inode, and a
+ * {@link Fingerprint} of its first bytes, so a renamed file is followed, and a file rewritten in
+ * place or a new file on a reused inode is read from the start.
+ */
+export interface FileCursor {
+  /** The name it was last read under. */
+  name: string;
+  readonly kind: FileKind;
+  dev: number;
+  ino: number;
+  fingerprint: Fingerprint;
+  /** `.json`: array elements already read (a growing array is read from here on). */
+  consumed: number;
+  /** `.json`: size and mtime when last read or reported, to skip an unchanged file. */
+  signature: string | null;
+  /** NDJSON: the byte offset after the last complete line read. */
+  offset: number;
+  /** NDJSON: lines read so far (for line numbers in reports). */
+  lines: number;
+  /** NDJSON: bytes read past `offset` (a line still without its newline); never saved. */
+  tail?: NdjsonTail | undefined;
+}
+
+/**
+ * The source's read positions, one {@link FileCursor} per file, found by inode (a rename keeps
+ * it) and by name (a `.json` file replaced atomically by a longer version of itself keeps it).
+ * This is what a checkpoint saves of the source: {@link encode} and {@link decode}.
+ */
+export class FileCursors {
+  private readonly byInode = new Map<string, FileCursor>();
+  private readonly byName = new Map<string, FileCursor>();
+
+  /** The cursor of the file on `dev` with inode `ino`, if it was read. */
+  at(dev: number, ino: number): FileCursor | undefined {
+    return this.byInode.get(inodeKey(dev, ino));
+  }
+
+  /** The cursor of the file last read under `name`, if any. */
+  named(name: string): FileCursor | undefined {
+    return this.byName.get(name);
+  }
+
+  /** A new cursor at the start of the file, replacing any other under its inode or name. */
+  start(
+    name: string,
+    kind: FileKind,
+    dev: number,
+    ino: number,
+    fingerprint: Fingerprint,
+  ): FileCursor {
+    const cursor = FileCursors.fresh(name, kind, dev, ino, fingerprint);
+    this.keep(cursor);
+    return cursor;
+  }
+
+  /**
+   * A cursor at the start of the file, not kept yet: the reader of a `.json` file keeps it
+   * ({@link keep}) once the file parses, so a file caught while it is rewritten in place does
+   * not cost the place of the version before it.
+   */
+  static fresh(
+    name: string,
+    kind: FileKind,
+    dev: number,
+    ino: number,
+    fingerprint: Fingerprint,
+  ): FileCursor {
+    return { name, kind, dev, ino, fingerprint, consumed: 0, signature: null, offset: 0, lines: 0 };
+  }
+
+  /** Keeps `cursor` under its name and inode, replacing any other cursor under either. */
+  keep(cursor: FileCursor): void {
+    this.track(cursor);
+  }
+
+  /** Whether `cursor` is the one kept for its inode. */
+  has(cursor: FileCursor): boolean {
+    return this.byInode.get(inodeKey(cursor.dev, cursor.ino)) === cursor;
+  }
+
+  /** Files `cursor` under its (new) name and inode. */
+  move(cursor: FileCursor, name: string, dev: number, ino: number): void {
+    if (this.byInode.get(inodeKey(cursor.dev, cursor.ino)) === cursor) {
+      this.byInode.delete(inodeKey(cursor.dev, cursor.ino));
+    }
+    if (this.byName.get(cursor.name) === cursor) this.byName.delete(cursor.name);
+    cursor.name = name;
+    cursor.dev = dev;
+    cursor.ino = ino;
+    this.track(cursor);
+  }
+
+  /** Every cursor. */
+  values(): IterableIterator<FileCursor> {
+    return this.byInode.values();
+  }
+
+  /** The cursors as JSON, for a checkpoint. */
+  encode(): EncodedCursor[] {
+    const encoded: EncodedCursor[] = [];
+    for (const {
+      name,
+      kind,
+      dev,
+      ino,
+      fingerprint,
+      consumed,
+      signature,
+      offset,
+      lines,
+    } of this.byInode.values()) {
+      encoded.push(
+        kind === 'json'
+          ? { name, kind, dev, ino, fingerprint, consumed, signature }
+          : { name, kind, dev, ino, fingerprint, offset, lines },
+      );
+    }
+    return encoded;
+  }
+
+  /**
+   * The cursors {@link encode} wrote.
+   * @throws {Error} with a one-line reason when `encoded` is not such a list.
+   */
+  static decode(encoded: unknown): FileCursors {
+    if (!Array.isArray(encoded)) throw new Error('files: not a list');
+    const cursors = new FileCursors();
+    for (const [at, value] of encoded.entries()) {
+      const cursor = decodeCursor(value);
+      if (cursor === undefined) throw new Error(`files[${at}]: not a file position`);
+      cursors.track(cursor);
+    }
+    return cursors;
+  }
+
+  private track(cursor: FileCursor): void {
+    const key = inodeKey(cursor.dev, cursor.ino);
+    const before = this.byInode.get(key);
+    if (before !== undefined && before !== cursor && this.byName.get(before.name) === before) {
+      this.byName.delete(before.name);
+    }
+    this.byInode.set(key, cursor);
+    // Another file under this name keeps its inode entry: it may have been renamed.
+    this.byName.set(cursor.name, cursor);
+  }
+}
+
+/** A {@link FileCursor} as a checkpoint holds it. */
+export type EncodedCursor =
+  | {
+      readonly name: string;
+      readonly kind: 'json';
+      readonly dev: number;
+      readonly ino: number;
+      readonly fingerprint: Fingerprint;
+      readonly consumed: number;
+      readonly signature: string | null;
+    }
+  | {
+      readonly name: string;
+      readonly kind: 'ndjson';
+      readonly dev: number;
+      readonly ino: number;
+      readonly fingerprint: Fingerprint;
+      readonly offset: number;
+      readonly lines: number;
+    };
+
+function decodeCursor(value: unknown): FileCursor | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v.name !== 'string' || !isCount(v.dev) || !isCount(v.ino)) return undefined;
+  if (!isFingerprint(v.fingerprint)) return undefined;
+  const base = { name: v.name, dev: v.dev, ino: v.ino, fingerprint: v.fingerprint };
+  if (v.kind === 'json') {
+    if (!isCount(v.consumed)) return undefined;
+    if (v.signature !== null && typeof v.signature !== 'string') return undefined;
+    return {
+      ...base,
+      kind: 'json',
+      consumed: v.consumed,
+      signature: v.signature,
+      offset: 0,
+      lines: 0,
+    };
+  }
+  if (v.kind === 'ndjson') {
+    if (!isCount(v.offset) || !isCount(v.lines)) return undefined;
+    return {
+      ...base,
+      kind: 'ndjson',
+      consumed: 0,
+      signature: null,
+      offset: v.offset,
+      lines: v.lines,
+    };
+  }
+  return undefined;
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+function inodeKey(dev: number, ino: number): string {
+  return `${dev}:${ino}`;
+}

@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import type { FileKind } from './file-cursors.js';
+
+/** Bytes at the start of a file that tell it from another file under the same inode or name. */
+export const FINGERPRINT_BYTES = 1024;
+
+/**
+ * A file's first bytes, hashed: the part of a file's identity that survives a rename and an
+ * append but not a rewrite (copytruncate, a new file on a reused inode, a replacement with other
+ * content). Files shorter than {@link FINGERPRINT_BYTES} are fingerprinted on what they hold,
+ * and the fingerprint grows with them.
+ */
+export interface Fingerprint {
+  /** How many first bytes were hashed. */
+  readonly bytes: number;
+  /** SHA-256 of those bytes, hex, shortened: enough to tell files apart, never a secret. */
+  readonly hash: string;
+}
+
+/**
+ * The fingerprint of the open file's first bytes (at most {@link FINGERPRINT_BYTES} of `size`).
+ * A `.json` file grows by being written again with more elements, so its closing `]` (and the
+ * whitespace around it) moves: its fingerprint stops before them, and a longer version of the
+ * same array starts as the shorter one did.
+ */
+export async function fingerprintOf(
+  handle: FileHandle,
+  size: number,
+  kind: FileKind,
+): Promise<Fingerprint> {
+  const end = kind === 'json' ? await endBeforeClosingBracket(handle, size) : size;
+  const bytes = Math.min(end, FINGERPRINT_BYTES);
+  return { bytes, hash: await hashOfStart(handle, bytes) };
+}
+
+/** Whether the open file still starts with the bytes `fingerprint` was taken of. */
+export async function startsAsBefore(
+  handle: FileHandle,
+  size: number,
+  fingerprint: Fingerprint,
+): Promise<boolean> {
+  if (size < fingerprint.bytes) return false;
+  return (await hashOfStart(handle, fingerprint.bytes)) === fingerprint.hash;
+}
+
+async function hashOfStart(handle: FileHandle, bytes: number): Promise<string> {
+  const start = Buffer.alloc(bytes);
+  let read = 0;
+  while (read < bytes) {
+    const { bytesRead } = await handle.read(start, read, bytes - read, read);
+    if (bytesRead === 0) break;
+    read += bytesRead;
+  }
+  return createHash('sha256').update(start.subarray(0, read)).digest('hex').slice(0, 32);
+}
+
+/** Bytes read at a time from the end of a `.json` file, looking for where its content ends. */
+const TAIL_CHUNK = 256;
+
+/**
+ * Where the file's content ends, once trailing JSON whitespace, one `]`, and the whitespace
+ * before it are left out: `[a, b]\n` ends after `b`, as `[a, b, c]` goes on. Reads back from
+ * the end, a chunk at a time: one read for any file that does not end in a run of whitespace.
+ */
+async function endBeforeClosingBracket(handle: FileHandle, size: number): Promise<number> {
+  const chunk = Buffer.alloc(TAIL_CHUNK);
+  let bracketSeen = false;
+  let end = size;
+  while (end > 0) {
+    const from = Math.max(0, end - TAIL_CHUNK);
+    const { bytesRead } = await handle.read(chunk, 0, end - from, from);
+    // Shorter than its size said (truncated meanwhile): fingerprint what the size says.
+    if (bytesRead < end - from) return size;
+    for (let at = end - from - 1; at >= 0; at--) {
+      const byte = chunk[at]!;
+      if (JSON_WHITESPACE.has(byte)) continue;
+      if (byte === CLOSING_BRACKET && !bracketSeen) {
+        bracketSeen = true;
+        continue;
+      }
+      return from + at + 1;
+    }
+    end = from;
+  }
+  return 0;
+}
+
+const CLOSING_BRACKET = 0x5d;
+const JSON_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+/** Whether `value` has the shape of a {@link Fingerprint} (for decoding a checkpoint). */
+export function isFingerprint(value: unknown): value is Fingerprint {
+  const { bytes, hash } = (value ?? {}) as Partial<Fingerprint>;
+  return (
+    Number.isSafeInteger(bytes) &&
+    (bytes as number) >= 0 &&
+    (bytes as number) <= FINGERPRINT_BYTES &&
+    typeof hash === 'string' &&
+    /^[0-9a-f]{32}$/.test(hash)
+  );
+}

@@ -1,0 +1,29 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { recordsOf, runCli, tempDir } from '../support/cli.js';
+
+describe('--forward faults', () => {
+  it('Task 4: a full disk under --forward (/dev/full) is reported once, and the run goes on counting', async () => {
+    const args = ['run', '--once', 'data', '--task', 'bloom'];
+    const forward = join(await tempDir(), 'forwarded.ndjson');
+    const healthy = await runCli([...args, '--forward', forward]);
+    const full = await runCli([...args, '--forward', '/dev/full']);
+    expect(full.code).toBe(0);
+    // The filter's counts do not depend on where the forwarded events go.
+    expect(recordsOf(full, 'bloom')).toEqual(recordsOf(healthy, 'bloom'));
+    const forwarded = recordsOf(healthy, 'bloom').at(-1)?.forwarded as number;
+    expect(forwarded).toBeGreaterThan(0);
+    expect((await readFile(forward, 'utf8')).split('\n')).toHaveLength(forwarded + 1);
+    const lines = full.stderr.trim().split('\n');
+    expect(lines.filter((line) => /no space left on device \(ENOSPC\)/.test(line))).toEqual([
+      expect.stringMatching(
+        /^logstream: --forward \/dev\/full: no space left on device \(ENOSPC\): \d+ events not forwarded so far, counting$/,
+      ),
+    ]);
+    expect(lines.at(-1)).toBe(
+      `logstream: --forward /dev/full: ${forwarded} events not forwarded in all`,
+    );
+    expect(lines).toHaveLength(2);
+  });
+});
