@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, REPO, runCli, tempDir, writeAtomically } from '../support/cli.js';
 import { PANEL_TITLES } from '../support/dashboard.js';
 import { waitUntil } from '../support/wait.js';
@@ -21,8 +21,28 @@ const hasTmux = (() => {
   }
 })();
 
+/**
+ * A tmux server of this file's own (its socket, no user config), kept alive between the tests
+ * by an idle session: a server whose last session ends exits, and a session started in that
+ * moment fails with "server exited unexpectedly".
+ */
+const SOCKET = `logstream-dashboard-${process.pid}`;
+
 function tmux(...args: string[]): string {
-  return execFileSync('tmux', args, { encoding: 'utf8' });
+  return execFileSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+}
+
+if (hasTmux) {
+  beforeAll(() => {
+    tmux('new-session', '-d', '-s', 'keep-alive');
+  });
+  afterAll(() => {
+    try {
+      tmux('kill-server');
+    } catch {
+      // Already gone.
+    }
+  });
 }
 
 /**
