@@ -1,5 +1,5 @@
-import { constants, type Stats } from 'node:fs';
-import { type FileHandle, lstat, open, readdir, realpath } from 'node:fs/promises';
+import { constants, lstatSync, type Stats } from 'node:fs';
+import { readdir, realpath } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 import { Observable } from 'rxjs';
 import { EventBatch } from '../../operators/batch.js';
@@ -9,6 +9,7 @@ import { type FileCursor, FileCursors, type FileKind } from './file-cursors.js';
 import { FINGERPRINT_BYTES, fingerprintOf, startsAsBefore } from './file-identity.js';
 import { type JsonRead, readJsonDocument, splitLargeArray, WHOLE_FILE_LIMIT } from './json.js';
 import { NdjsonTail } from './ndjson.js';
+import { OpenFile } from './open-file.js';
 import type { FileScanner, SourceBatch, SourceOptions } from './types.js';
 import { badUtf8Reason, type InvalidValue, summarizeInvalid } from './validate-values.js';
 
@@ -172,7 +173,7 @@ class DirectoryReader {
     for (const entry of entries) {
       if (entry.isDirectory() || fileKind(entry.name) === undefined) continue;
       try {
-        files.push({ name: entry.name, mtime: (await lstat(join(this.dir, entry.name))).mtimeMs });
+        files.push({ name: entry.name, mtime: lstatSync(join(this.dir, entry.name)).mtimeMs });
       } catch {
         // Removed between readdir and stat: nothing to read.
       }
@@ -191,13 +192,10 @@ class DirectoryReader {
       const tail = cursor.tail;
       if (tail === undefined || !tail.unterminated) continue;
       cursor.tail = undefined;
-      let handle: FileHandle | undefined;
+      let handle: OpenFile | undefined;
       try {
-        handle = await open(
-          join(this.dir, cursor.name),
-          constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW,
-        );
-        const stats = await handle.stat();
+        handle = OpenFile.open(join(this.dir, cursor.name), READ_FLAGS);
+        const stats = handle.stat();
         const same = stats.isFile() && stats.dev === cursor.dev && stats.ino === cursor.ino;
         if (same && stats.size >= tail.bytesRead) {
           for await (const chunk of tail.finishLine(handle, stats.size)) {
@@ -207,7 +205,7 @@ class DirectoryReader {
       } catch {
         // Gone or unreadable now: the line is what was read of it.
       } finally {
-        await handle?.close();
+        handle?.close();
       }
       for (const chunk of tail.finish()) this.emitNdjson(cursor, chunk);
     }
@@ -234,15 +232,15 @@ class DirectoryReader {
   private async read(name: string): Promise<void> {
     const ahead = this.ahead.get(name);
     this.ahead.delete(name);
-    let handle: FileHandle | undefined;
+    let handle: OpenFile | undefined;
     try {
       handle = await this.openLogFile(name);
       if (handle === undefined) return;
-      const stats = await handle.stat();
+      const stats = handle.stat();
       if (!stats.isFile()) return this.skip(name, NOT_REGULAR);
       this.skipped.delete(name);
       const kind = fileKind(name)!;
-      const cursor = await this.cursorFor(name, kind, handle, stats);
+      const cursor = this.cursorFor(name, kind, handle, stats);
       if (kind === 'json') await this.readJson(cursor, handle, stats, ahead);
       else await this.readNdjson(this.kept(cursor), handle, stats);
     } catch (error) {
@@ -253,7 +251,7 @@ class DirectoryReader {
       if (code === 'ELOOP') return this.enqueue(name);
       this.broken(name, describeError(error));
     } finally {
-      await handle?.close();
+      handle?.close();
     }
   }
 
@@ -262,12 +260,12 @@ class DirectoryReader {
    * anything but a regular file, and without blocking should it become a FIFO meanwhile;
    * `undefined` when it is skipped.
    */
-  private async openLogFile(name: string): Promise<FileHandle | undefined> {
+  private async openLogFile(name: string): Promise<OpenFile | undefined> {
     const path = join(this.dir, name);
-    const entry = await lstat(path);
+    const entry = lstatSync(path);
     if (entry.isSymbolicLink()) return this.skipLink(name, path);
     if (!entry.isFile()) return this.skip(name, NOT_REGULAR);
-    return open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    return OpenFile.open(path, READ_FLAGS);
   }
 
   /**
@@ -294,29 +292,24 @@ class DirectoryReader {
    * under it still starts as that one did (a longer version of it, written atomically); else
    * a fresh cursor at its start, not kept yet ({@link kept} keeps it).
    */
-  private async cursorFor(
-    name: string,
-    kind: FileKind,
-    handle: FileHandle,
-    stats: Stats,
-  ): Promise<FileCursor> {
+  private cursorFor(name: string, kind: FileKind, handle: OpenFile, stats: Stats): FileCursor {
     const known = this.cursors.at(stats.dev, stats.ino);
-    if (known?.kind === kind && (await startsAsBefore(handle, stats.size, known.fingerprint))) {
+    if (known?.kind === kind && startsAsBefore(handle, stats.size, known.fingerprint)) {
       if (known.name !== name) this.cursors.move(known, name, stats.dev, stats.ino);
-      await this.growFingerprint(known, handle, stats.size);
+      this.growFingerprint(known, handle, stats.size);
       return known;
     }
     const named = kind === 'json' ? this.cursors.named(name) : undefined;
     if (
       named?.kind === 'json' &&
       named !== known &&
-      (await startsAsBefore(handle, stats.size, named.fingerprint))
+      startsAsBefore(handle, stats.size, named.fingerprint)
     ) {
       this.cursors.move(named, name, stats.dev, stats.ino);
-      await this.growFingerprint(named, handle, stats.size);
+      this.growFingerprint(named, handle, stats.size);
       return named;
     }
-    const fingerprint = await fingerprintOf(handle, stats.size, kind);
+    const fingerprint = fingerprintOf(handle, stats.size, kind);
     return FileCursors.fresh(name, kind, stats.dev, stats.ino, fingerprint);
   }
 
@@ -335,37 +328,35 @@ class DirectoryReader {
   }
 
   /** A file fingerprinted while short gets the fingerprint of its first bytes once it has them. */
-  private async growFingerprint(cursor: FileCursor, handle: FileHandle, size: number) {
+  private growFingerprint(cursor: FileCursor, handle: OpenFile, size: number): void {
     if (cursor.fingerprint.bytes < FINGERPRINT_BYTES && size > cursor.fingerprint.bytes) {
-      cursor.fingerprint = await fingerprintOf(handle, size, cursor.kind);
+      cursor.fingerprint = fingerprintOf(handle, size, cursor.kind);
     }
   }
 
   /** A `.json` file's size and time, and its bytes or, on a reader thread, its events. */
-  private async fetchJson(name: string, first: number, handle?: FileHandle): Promise<JsonSnapshot> {
+  private async fetchJson(name: string, first: number, handle?: OpenFile): Promise<JsonSnapshot> {
     const path = join(this.dir, name);
     if (this.readers && handle === undefined) {
       // A FIFO must never reach a reader thread, which would block on it.
-      if (!(await lstat(path)).isFile()) return { size: 0, mtimeMs: 0 };
+      if (!lstatSync(path).isFile()) return { size: 0, mtimeMs: 0 };
       const { size, mtimeMs, read } = await this.readers.scan(path, first);
       return { size, mtimeMs, scanned: read && { first, read } };
     }
-    const own =
-      handle ??
-      (await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW));
+    const own = handle ?? OpenFile.open(path, READ_FLAGS);
     try {
       const stats = await own.stat();
       const snapshot = { size: stats.size, mtimeMs: stats.mtimeMs };
       if (!stats.isFile() || stats.size > WHOLE_FILE_LIMIT) return snapshot;
       return { ...snapshot, bytes: await own.readFile() };
     } finally {
-      if (handle === undefined) await own.close();
+      if (handle === undefined) own.close();
     }
   }
 
   private async readJson(
     cursor: FileCursor,
-    handle: FileHandle,
+    handle: OpenFile,
     stats: Stats,
     ahead: Promise<JsonSnapshot> | undefined,
   ): Promise<void> {
@@ -412,7 +403,7 @@ class DirectoryReader {
 
   private async readLargeJson(
     cursor: FileCursor,
-    handle: FileHandle,
+    handle: OpenFile,
     stats: Stats,
     signature: string,
   ): Promise<void> {
@@ -437,7 +428,7 @@ class DirectoryReader {
     }
   }
 
-  private async readNdjson(cursor: FileCursor, handle: FileHandle, stats: Stats): Promise<void> {
+  private async readNdjson(cursor: FileCursor, handle: OpenFile, stats: Stats): Promise<void> {
     if (stats.size < cursor.offset) {
       this.warn(cursor.name, 'truncated: read again from the start');
       cursor.offset = 0;
@@ -503,6 +494,9 @@ class DirectoryReader {
 }
 
 const NOT_REGULAR = 'not a regular file (a FIFO, socket or device)';
+
+/** Never through a link, never blocking on a FIFO or device put in the file's place. */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
 
 /** `.json` files read ahead of the one being processed. */
 const READ_AHEAD_FILES = 4;

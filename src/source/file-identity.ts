@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
+import { readSync } from 'node:fs';
 import type { FileKind } from './file-cursors.js';
 
 /** Bytes at the start of a file that tell it from another file under the same inode or name. */
@@ -24,31 +24,35 @@ export interface Fingerprint {
  * whitespace around it) moves: its fingerprint stops before them, and a longer version of the
  * same array starts as the shorter one did.
  */
-export async function fingerprintOf(
-  handle: FileHandle,
+export function fingerprintOf(
+  handle: { readonly fd: number },
   size: number,
   kind: FileKind,
-): Promise<Fingerprint> {
-  const end = kind === 'json' ? await endBeforeClosingBracket(handle, size) : size;
+): Fingerprint {
+  const end = kind === 'json' ? endBeforeClosingBracket(handle, size) : size;
   const bytes = Math.min(end, FINGERPRINT_BYTES);
-  return { bytes, hash: await hashOfStart(handle, bytes) };
+  return { bytes, hash: hashOfStart(handle, bytes) };
 }
 
 /** Whether the open file still starts with the bytes `fingerprint` was taken of. */
-export async function startsAsBefore(
-  handle: FileHandle,
+export function startsAsBefore(
+  handle: { readonly fd: number },
   size: number,
   fingerprint: Fingerprint,
-): Promise<boolean> {
+): boolean {
   if (size < fingerprint.bytes) return false;
-  return (await hashOfStart(handle, fingerprint.bytes)) === fingerprint.hash;
+  return hashOfStart(handle, fingerprint.bytes) === fingerprint.hash;
 }
 
-async function hashOfStart(handle: FileHandle, bytes: number): Promise<string> {
+// The reads here are of at most a few KiB from a regular file already open: done in place
+// (readSync on the handle's descriptor), they cost microseconds, where each awaited read is a
+// round trip through libuv's thread pool that every file of a directory would wait on.
+
+function hashOfStart(handle: { readonly fd: number }, bytes: number): string {
   const start = Buffer.alloc(bytes);
   let read = 0;
   while (read < bytes) {
-    const { bytesRead } = await handle.read(start, read, bytes - read, read);
+    const bytesRead = readSync(handle.fd, start, read, bytes - read, read);
     if (bytesRead === 0) break;
     read += bytesRead;
   }
@@ -63,13 +67,13 @@ const TAIL_CHUNK = 256;
  * before it are left out: `[a, b]\n` ends after `b`, as `[a, b, c]` goes on. Reads back from
  * the end, a chunk at a time: one read for any file that does not end in a run of whitespace.
  */
-async function endBeforeClosingBracket(handle: FileHandle, size: number): Promise<number> {
+function endBeforeClosingBracket(handle: { readonly fd: number }, size: number): number {
   const chunk = Buffer.alloc(TAIL_CHUNK);
   let bracketSeen = false;
   let end = size;
   while (end > 0) {
     const from = Math.max(0, end - TAIL_CHUNK);
-    const { bytesRead } = await handle.read(chunk, 0, end - from, from);
+    const bytesRead = readSync(handle.fd, chunk, 0, end - from, from);
     // Shorter than its size said (truncated meanwhile): fingerprint what the size says.
     if (bytesRead < end - from) return size;
     for (let at = end - from - 1; at >= 0; at--) {

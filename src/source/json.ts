@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import type { FileHandle } from 'node:fs/promises';
 import { EventBatch } from '../../operators/batch.js';
+import type { PositionalFile } from './open-file.js';
 import { type ScanPart, scanJsonArray } from './scan-events.js';
 import { BatchCollector, type Clock, MAX_EVENT_BYTES, TOO_LARGE } from './validate-values.js';
 
@@ -87,7 +87,7 @@ export function* collectValues(
  * `now`, read once per batch.
  */
 export async function* splitLargeArray(
-  handle: FileHandle,
+  handle: PositionalFile,
   size: number,
   first = 0,
   now: Clock = Date.now,

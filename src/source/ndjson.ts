@@ -1,6 +1,6 @@
-import type { FileHandle } from 'node:fs/promises';
 import type { EventBatch } from '../../operators/batch.js';
 import { LineBuffer } from './line-buffer.js';
+import type { PositionalFile } from './open-file.js';
 import type { InvalidValue } from './validate-values.js';
 
 /** Events per batch when a file or chunk is larger: one batch in memory, whatever the file. */
@@ -59,7 +59,7 @@ export class NdjsonTail {
    * the lines before it.
    */
   async *read(
-    handle: FileHandle,
+    handle: PositionalFile,
     end: number,
     endOfInput = false,
   ): AsyncGenerator<NdjsonChunk & LinesRead> {
@@ -92,7 +92,7 @@ export class NdjsonTail {
    * written to it since the last read (up to `end`, or its newline, never further: the lines
    * after it are left as any other unread line is at a stop), then {@link finish}.
    */
-  async *finishLine(handle: FileHandle, end: number): AsyncGenerator<NdjsonChunk & LinesRead> {
+  async *finishLine(handle: PositionalFile, end: number): AsyncGenerator<NdjsonChunk & LinesRead> {
     const chunk = Buffer.allocUnsafe(Math.min(READ_SIZE, Math.max(end - this.position, 1)));
     while (this.buffer.unterminated && this.position < end) {
       const { bytesRead } = await handle.read(

@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { directorySource, fileKind } from '../../src/source/directory.js';
 import { LineBuffer } from '../../src/source/line-buffer.js';
 import { MAX_BATCH_LINES, NdjsonTail } from '../../src/source/ndjson.js';
+import { OpenFile } from '../../src/source/open-file.js';
 import { event, REPO, spawnNode, tempDir, writeLogFile } from '../support/cli.js';
 import { follow, readOnce, summary, whileFollowing } from '../support/source.js';
 import { WAIT_MS } from '../support/wait.js';
@@ -366,20 +367,15 @@ describe('an NDJSON line growing in many writes is read in linear time', () => {
     it('reads a line growing in 30 appends at most twice over, and its event once complete', async () => {
       const dir = await tempDir();
       const path = await writeLogFile(dir, 'long.ndjson', OPEN_LINE);
-      // Every read through a FileHandle in this process is counted: the source's reads.
-      const probe = await open(path);
-      const prototype = Object.getPrototypeOf(probe) as FileHandle;
-      await probe.close();
+      // Every read of an open file of the source in this process is counted.
+      const prototype = OpenFile.prototype;
       const read = prototype.read;
       let bytesRead = 0;
-      prototype.read = async function (this: FileHandle, ...args: unknown[]) {
-        const result = await (read as (...a: unknown[]) => ReturnType<FileHandle['read']>).apply(
-          this,
-          args,
-        );
+      prototype.read = async function (this: OpenFile, ...args: Parameters<OpenFile['read']>) {
+        const result = await read.apply(this, args);
         bytesRead += result.bytesRead;
         return result;
-      } as FileHandle['read'];
+      };
       restore = () => {
         prototype.read = read;
       };
