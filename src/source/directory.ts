@@ -371,6 +371,11 @@ class DirectoryReader {
     // Read ahead before its turn: use it only if it is still the file as it is now.
     if (file === undefined || file.size !== stats.size || file.mtimeMs !== stats.mtimeMs) {
       file = await this.fetchJson(name, cursor.consumed, handle);
+      // Changed since `stats`, on which its identity was decided (a rewrite in place caught
+      // empty, then read whole): look at it again once the writer is done.
+      if (file.size !== stats.size || file.mtimeMs !== stats.mtimeMs) {
+        return this.recheckLater(name, RECHECK_CHANGED_MS);
+      }
     }
     // The pool is shared, so closing does not cancel its scans: one may end after close.
     if (this.closed) return;
@@ -497,6 +502,9 @@ const NOT_REGULAR = 'not a regular file (a FIFO, socket or device)';
 
 /** Never through a link, never blocking on a FIFO or device put in the file's place. */
 const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
+
+/** How soon a file that changed while it was being looked at is looked at again. */
+const RECHECK_CHANGED_MS = 50;
 
 /** `.json` files read ahead of the one being processed. */
 const READ_AHEAD_FILES = 4;
