@@ -204,14 +204,12 @@ export function requireResumable(
 export class Checkpointer {
   private lastAt = Number.NEGATIVE_INFINITY;
   private lastBatch: number;
-  /** Checkpoints written so far (for the benchmark and the tests). */
-  written = 0;
 
   constructor(
     private readonly dir: string,
     private readonly intervalMs: number,
     private readonly take: () => Promise<Checkpoint>,
-    private readonly now: () => number = () => performance.now(),
+    /** The batch of the checkpoint resumed from: no checkpoint is due before the next. */
     resumedAt = -1,
   ) {
     this.lastBatch = resumedAt;
@@ -219,7 +217,7 @@ export class Checkpointer {
 
   /** Writes a checkpoint if one is due and a batch came since the last. */
   async afterBatch(batch: number): Promise<void> {
-    if (batch === this.lastBatch || this.now() - this.lastAt < this.intervalMs) return;
+    if (batch === this.lastBatch || performance.now() - this.lastAt < this.intervalMs) return;
     await this.save();
   }
 
@@ -231,9 +229,8 @@ export class Checkpointer {
   private async save(): Promise<void> {
     const checkpoint = await this.take();
     await writeCheckpoint(this.dir, checkpoint);
-    this.lastAt = this.now();
+    this.lastAt = performance.now();
     this.lastBatch = checkpoint.batch;
-    this.written += 1;
   }
 }
 

@@ -168,6 +168,8 @@ async function build(
     }
   }
 
+  /** Every selected task's state, in task order: what --save-state and a checkpoint hold. */
+  const encodeStates = () => [...states.values()].map((state) => state.encode());
   if (options.checkpoint !== undefined) {
     const take = async (): Promise<Checkpoint> => {
       await settled(states);
@@ -181,7 +183,7 @@ async function build(
         batch,
         file,
         files: cursors.encode(),
-        states: [...states.values()].map((state) => state.encode()),
+        states: encodeStates(),
         forward,
       };
     };
@@ -189,7 +191,6 @@ async function build(
       options.checkpoint,
       options.checkpointInterval * 1000,
       take,
-      undefined,
       resumed?.batch,
     );
   }
@@ -223,7 +224,7 @@ async function build(
       if (options.saveState !== undefined) {
         const saved: StateFile = {
           batches: batch,
-          states: [...states.values()].map((state) => state.encode()),
+          states: encodeStates(),
         };
         await writeStateFile(options.saveState, saved);
       }
@@ -275,22 +276,33 @@ async function taskOf(
   saved?: EncodedState,
   checkpoint?: string,
 ): Promise<{ state: AnyTaskState; operator: TaskOperator }> {
-  const task = await freshTaskOf(name, options, pool, onForward);
-  if (saved === undefined) return task;
-  // The saved state replaces the fresh one, which only shows what the options make.
+  const fresh = await freshStateOf(name, options);
+  const state = saved === undefined ? fresh : restoredState(name, saved, fresh, checkpoint);
+  return { state, operator: operatorOf(state, options, pool, onForward) };
+}
+
+/**
+ * The saved state, once it is known to be of the options this run was given (the fresh
+ * state shows what they make).
+ * @throws {UsageError} naming the checkpoint when it is not, or does not decode.
+ */
+function restoredState(
+  name: TaskName,
+  saved: EncodedState,
+  fresh: AnyTaskState,
+  checkpoint: string | undefined,
+): AnyTaskState {
   try {
-    requireSameOptions(name, saved.options, task.state.encode().options);
+    requireSameOptions(name, saved.options, fresh.encode().options);
   } catch (error) {
     throw refusal(checkpoint, 'taken with other options', error);
   }
-  let state: AnyTaskState;
   try {
-    state = decodeTaskState(saved);
+    return decodeTaskState(saved);
   } catch (error) {
     // A field that does not decode (or a state of another version) is no option's doing.
     throw refusal(checkpoint, 'task state unusable', error);
   }
-  return freshTaskOf(name, options, pool, onForward, state);
 }
 
 /** A {@link StateError} of a checkpoint's task state as the one line a refusal prints. */
@@ -299,59 +311,50 @@ function refusal(checkpoint: string | undefined, why: string, error: unknown): u
   return new UsageError(`checkpoint ${checkpoint}: ${why} (${error.message})`);
 }
 
-async function freshTaskOf(
-  name: TaskName,
+/** The state of task `name` at the start, as `options` shape it. */
+async function freshStateOf(name: TaskName, options: RunOptions): Promise<AnyTaskState> {
+  switch (name) {
+    case 'running-average':
+      return RunningAverageState.create();
+    case 'sliding-window':
+      return SlidingWindowState.create({
+        windowSeconds: options.slidingWindow,
+        clock: options.clock,
+      });
+    case 'reservoir':
+      return ReservoirState.create({ capacity: options.reservoirSize, seed: options.seed });
+    case 'bloom':
+      return BloomState.create({ filter: await bloomFilterOf(options) });
+    case 'lazy-groups':
+      return LazyGroupsState.create({
+        batchSize: options.batchSize,
+        groupEverySeconds: options.groupEvery,
+      });
+    case 'keyed-windows':
+      return KeyedWindowsState.create({
+        windowSeconds: options.keyedWindow,
+        slideSeconds: options.keyedSlide ?? options.keyedWindow,
+        watermarkSeconds: options.watermark,
+        anomalyThreshold: options.anomalyThreshold,
+      });
+  }
+}
+
+/** The operator that feeds `state`, one batch at a time. */
+function operatorOf(
+  state: AnyTaskState,
   options: RunOptions,
   pool: WorkerPool | undefined,
   onForward: (event: LogEvent) => void,
-  restored?: AnyTaskState,
-): Promise<{ state: AnyTaskState; operator: TaskOperator }> {
-  switch (name) {
-    case 'running-average': {
-      const state = (restored as RunningAverageState) ?? RunningAverageState.create();
-      return { state, operator: runningAverage({ state }) };
-    }
-    case 'sliding-window': {
-      const state =
-        (restored as SlidingWindowState) ??
-        SlidingWindowState.create({ windowSeconds: options.slidingWindow, clock: options.clock });
-      return { state, operator: slidingWindow({ state }) };
-    }
-    case 'reservoir': {
-      const state =
-        (restored as ReservoirState) ??
-        ReservoirState.create({ capacity: options.reservoirSize, seed: options.seed });
-      return { state, operator: reservoirSample({ state }) };
-    }
-    case 'bloom': {
-      const state =
-        (restored as BloomState) ?? BloomState.create({ filter: await bloomFilterOf(options) });
-      return { state, operator: bloomForward({ state, forwarded: onForward }) };
-    }
-    case 'lazy-groups': {
-      const state =
-        (restored as LazyGroupsState) ??
-        LazyGroupsState.create({
-          batchSize: options.batchSize,
-          groupEverySeconds: options.groupEvery,
-        });
-      return {
-        state,
-        operator: lazyGroups({ state, reducer: poolReducer(pool, options.lazyWorkers ?? 0) }),
-      };
-    }
-    case 'keyed-windows': {
-      const state =
-        (restored as KeyedWindowsState) ??
-        KeyedWindowsState.create({
-          windowSeconds: options.keyedWindow,
-          slideSeconds: options.keyedSlide ?? options.keyedWindow,
-          watermarkSeconds: options.watermark,
-          anomalyThreshold: options.anomalyThreshold,
-        });
-      return { state, operator: keyedWindows({ state }) };
-    }
+): TaskOperator {
+  if (state instanceof RunningAverageState) return runningAverage({ state });
+  if (state instanceof SlidingWindowState) return slidingWindow({ state });
+  if (state instanceof ReservoirState) return reservoirSample({ state });
+  if (state instanceof BloomState) return bloomForward({ state, forwarded: onForward });
+  if (state instanceof LazyGroupsState) {
+    return lazyGroups({ state, reducer: poolReducer(pool, options.lazyWorkers ?? 0) });
   }
+  return keyedWindows({ state });
 }
 
 /**

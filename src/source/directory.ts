@@ -1,12 +1,13 @@
 import { constants, lstatSync, type Stats } from 'node:fs';
 import { readdir, realpath } from 'node:fs/promises';
-import { extname, join, relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { Observable } from 'rxjs';
 import { EventBatch } from '../../operators/batch.js';
 import { compareText } from '../../operators/records.js';
 import { DirectoryWatcher } from './directory-watcher.js';
-import { type FileCursor, FileCursors, type FileKind } from './file-cursors.js';
+import { type FileCursor, FileCursors } from './file-cursors.js';
 import { FINGERPRINT_BYTES, fingerprintOf, startsAsBefore } from './file-identity.js';
+import { type FileKind, fileKind } from './file-kind.js';
 import { type JsonRead, readJsonDocument, splitLargeArray, WHOLE_FILE_LIMIT } from './json.js';
 import { NdjsonTail } from './ndjson.js';
 import { OpenFile } from './open-file.js';
@@ -17,14 +18,6 @@ export { CHANGE_RECHECK_MS } from './directory-watcher.js';
 
 /** How long a `.json` file that does not parse must stay unchanged before it is broken. */
 export const SETTLE_MS = 2000;
-
-/** The kind of a log file by its extension; other files are ignored. */
-export function fileKind(path: string): FileKind | undefined {
-  const extension = extname(path).toLowerCase();
-  if (extension === '.json') return 'json';
-  if (extension === '.ndjson' || extension === '.jsonl') return 'ndjson';
-  return undefined;
-}
 
 /**
  * A directory of log files as an Observable of batches. Files present at subscription are
@@ -338,8 +331,8 @@ class DirectoryReader {
   private async fetchJson(name: string, first: number, handle?: OpenFile): Promise<JsonSnapshot> {
     const path = join(this.dir, name);
     if (this.readers && handle === undefined) {
-      // A FIFO must never reach a reader thread, which would block on it.
-      if (!lstatSync(path).isFile()) return { size: 0, mtimeMs: 0 };
+      // The reader thread opens it as the reader here does (no link, no blocking on a FIFO)
+      // and refuses anything but a regular file: the read is then done again, here.
       const { size, mtimeMs, read } = await this.readers.scan(path, first);
       return { size, mtimeMs, scanned: read && { first, read } };
     }

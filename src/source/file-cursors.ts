@@ -1,8 +1,6 @@
 import { type Fingerprint, isFingerprint } from './file-identity.js';
+import type { FileKind } from './file-kind.js';
 import type { NdjsonTail } from './ndjson.js';
-
-/** The kinds of log file, by extension. */
-export type FileKind = 'json' | 'ndjson';
 
 /**
  * How far one file has been read, and which file it is: its device and inode, and a
@@ -45,19 +43,6 @@ export class FileCursors {
   /** The cursor of the file last read under `name`, if any. */
   named(name: string): FileCursor | undefined {
     return this.byName.get(name);
-  }
-
-  /** A new cursor at the start of the file, replacing any other under its inode or name. */
-  start(
-    name: string,
-    kind: FileKind,
-    dev: number,
-    ino: number,
-    fingerprint: Fingerprint,
-  ): FileCursor {
-    const cursor = FileCursors.fresh(name, kind, dev, ino, fingerprint);
-    this.keep(cursor);
-    return cursor;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readSync } from 'node:fs';
-import type { FileKind } from './file-cursors.js';
+import type { FileKind } from './file-kind.js';
 
 /** Bytes at the start of a file that tell it from another file under the same inode or name. */
 export const FINGERPRINT_BYTES = 1024;
