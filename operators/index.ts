@@ -61,8 +61,10 @@ export {
 export {
   type RunningAverageOptions,
   RunningAverageState,
+  type RunningAverageStateOptions,
   runningAverage,
 } from './running-average.js';
+export { checkMaxServices, DEFAULT_MAX_SERVICES, OTHER_SERVICES } from './service-limit.js';
 export {
   DEFAULT_WINDOW_SECONDS,
   type SlidingWindowClock,

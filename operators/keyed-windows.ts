@@ -3,7 +3,7 @@ import { EventBatch, NO_STATUS, type OperatorInput } from './batch.js';
 import { isFailure, isSuccess, rate } from './event.js';
 import { FailureRateBaseline, type FailureRateBaselineOptions } from './ewma.js';
 import { byServiceName, type KeyedWindowRecord } from './records.js';
-import { StringCodes } from './string-codes.js';
+import { checkMaxServices, DEFAULT_MAX_SERVICES, serviceCodes } from './service-limit.js';
 import {
   columnField,
   type EncodedState,
@@ -14,6 +14,7 @@ import {
   numberField,
   openEncoded,
   requireSameOptions,
+  requireWithinLimit,
   StateError,
   stringsField,
   type TaskState,
@@ -35,6 +36,11 @@ export interface KeyedWindowsOptions {
   readonly ewmaAlpha?: number;
   /** Smallest deviation of a failure rate worth a score (> 0). Default 0.03. */
   readonly minDeviation?: number;
+  /**
+   * Services with windows of their own; the others share the windows, late count and
+   * baseline of `(other)`. Default 10,000.
+   */
+  readonly maxServices?: number;
 }
 
 /**
@@ -56,6 +62,7 @@ export const KEYED_WINDOWS_DEFAULTS = {
   minHistory: 5,
   ewmaAlpha: 0.1,
   minDeviation: 0.03,
+  maxServices: DEFAULT_MAX_SERVICES,
 } as const;
 
 /** Options of the {@link keyedWindows} operator. */
@@ -155,7 +162,8 @@ export function keyedWindows(
 }
 
 const TASK = 'keyed-windows';
-const VERSION = 1;
+// 2: options gained maxServices.
+const VERSION = 2;
 
 /** The options that shape a state, in the order its encoding lists them. */
 const OPTION_NAMES = [
@@ -166,6 +174,7 @@ const OPTION_NAMES = [
   'minHistory',
   'ewmaAlpha',
   'minDeviation',
+  'maxServices',
 ] as const;
 
 interface Settings {
@@ -185,6 +194,7 @@ function validate(options: KeyedWindowsOptions): Settings {
   const minHistory = options.minHistory ?? KEYED_WINDOWS_DEFAULTS.minHistory;
   const alpha = options.ewmaAlpha ?? KEYED_WINDOWS_DEFAULTS.ewmaAlpha;
   const minDeviation = options.minDeviation ?? KEYED_WINDOWS_DEFAULTS.minDeviation;
+  const maxServices = checkMaxServices(options.maxServices ?? KEYED_WINDOWS_DEFAULTS.maxServices);
   requirePositive('windowSeconds', window);
   requirePositive('slideSeconds', slide);
   if (slide > window) {
@@ -216,6 +226,7 @@ function validate(options: KeyedWindowsOptions): Settings {
       minHistory,
       ewmaAlpha: alpha,
       minDeviation,
+      maxServices,
     },
   };
 }
@@ -239,7 +250,7 @@ type Bucket = Map<number, WindowCounts>;
 /**
  * The state of Task 6: the open windows of every service, each service's late count and
  * anomaly baseline, and the newest timestamp seen (hence the watermark). Services are keyed
- * by the state's own ids ({@link StringCodes}), translated once per batch. A window is named
+ * by the state's own ids (`StringCodes`), translated once per batch. A window is named
  * by its index `k` (start = k·slide), so windows sharing an end share a bucket, and a heap
  * of the open indexes yields, in order, exactly the windows a watermark closes, without
  * scanning those it leaves open.
@@ -284,7 +295,7 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
   private readonly settings: Settings;
   private newest = Number.NEGATIVE_INFINITY;
   private watermark = Number.NEGATIVE_INFINITY;
-  private readonly names = new StringCodes();
+  private readonly names;
   /** By service id. */
   private readonly late: number[] = [];
   /** By service id. */
@@ -295,6 +306,15 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
   private constructor(settings: Settings) {
     this.settings = settings;
     this.options = settings.options;
+    this.names = serviceCodes(settings.options.maxServices);
+  }
+
+  /**
+   * Whether a service was counted as `(other)` for want of room since this state was made
+   * or decoded (a saved state keeps no such flag).
+   */
+  get overflowed(): boolean {
+    return this.names.overflowed;
   }
 
   /**
@@ -544,6 +564,7 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
 
   private decodeServices(fields: object): void {
     const names = stringsField(TASK, fields, 'names');
+    requireWithinLimit(TASK, 'names', names, this.options.maxServices);
     for (const name of names) this.names.code(name);
     if (this.names.size !== names.length) throw corrupt('names has a duplicate');
     const column = (name: string) => {

@@ -2,17 +2,21 @@ import { defer, map, type OperatorFunction } from 'rxjs';
 import { EventBatch, type OperatorInput } from './batch.js';
 import { rate } from './event.js';
 import type { RunningAverageRecord } from './records.js';
+import { checkMaxServices, DEFAULT_MAX_SERVICES } from './service-limit.js';
 import { SuccessCounts } from './success-counts.js';
 import {
   type EncodedState,
+  maxServicesOption,
   nullableNumberField,
   openEncoded,
+  requireSameOptions,
   StateError,
   type TaskState,
 } from './task-state.js';
 
 const TASK = 'running-average';
-const VERSION = 1;
+// 2: options gained maxServices.
+const VERSION = 2;
 
 /**
  * The state of Task 1: success counts since the start, overall and per service, and the
@@ -22,7 +26,12 @@ const VERSION = 1;
  * run over the events of both, however the input was split into parts and batches and in
  * whichever order and grouping the parts' states are merged: the records are equal to the
  * last digit. Merge is associative and commutative, and an empty state is its identity.
- * The task has no options: every running-average state merges with every other.
+ * Its one option, `maxServices`, bounds the services counted apart (the rest are counted
+ * together as `(other)`); two states merge when it is equal. While the services of both
+ * parts number at most `maxServices`, all of the above holds. Past the bound, totals,
+ * times and rates stay exact, but the split between services may not: the services kept
+ * apart are those that arrived first (this state's first in a merge), and a service the
+ * other state already counted under `(other)` stays there.
  *
  * @example
  * ```ts
@@ -42,9 +51,26 @@ export class RunningAverageState implements TaskState<RunningAverageState, Runni
     private newest: number,
   ) {}
 
-  /** An empty state (the task has no options). */
-  static create(): RunningAverageState {
-    return new RunningAverageState(new SuccessCounts(), Infinity, -Infinity);
+  /**
+   * An empty state.
+   * @throws {RangeError} when `maxServices` is not an integer >= 1.
+   */
+  static create(options: RunningAverageStateOptions = {}): RunningAverageState {
+    const maxServices = checkMaxServices(options.maxServices ?? DEFAULT_MAX_SERVICES);
+    return new RunningAverageState(new SuccessCounts(maxServices), Infinity, -Infinity);
+  }
+
+  /** The options that shape this state. */
+  get options(): Required<RunningAverageStateOptions> {
+    return { maxServices: this.counts.maxServices };
+  }
+
+  /**
+   * Whether a service was counted as `(other)` for want of room since this state was made
+   * or decoded (a saved state keeps no such flag).
+   */
+  get overflowed(): boolean {
+    return this.counts.overflowed;
   }
 
   /** Adds every event of `batch`, in place. */
@@ -67,6 +93,7 @@ export class RunningAverageState implements TaskState<RunningAverageState, Runni
 
   /** A new state over the events of both; neither changes. */
   merge(other: RunningAverageState): RunningAverageState {
+    requireSameOptions(TASK, this.options, other.options);
     return new RunningAverageState(
       this.counts.clone().mergeFrom(other.counts),
       Math.min(this.oldest, other.oldest),
@@ -104,20 +131,29 @@ export class RunningAverageState implements TaskState<RunningAverageState, Runni
     return {
       task: TASK,
       version: VERSION,
-      options: {},
+      options: this.options,
       state: { ...this.counts.encodeFields(), oldest, newest },
     };
   }
 
   /**
-   * The state of {@link encode}'s JSON. `options` is accepted for symmetry with the other
-   * tasks; there are none to compare.
-   * @throws {StateError} for another task, another version, options this task does not
-   * have, or missing, malformed or inconsistent fields.
+   * The state of {@link encode}'s JSON.
+   * @param options when given, the options the state must have been made with.
+   * @throws {StateError} for another task, another version, other options, or missing,
+   * malformed or inconsistent fields.
    */
-  static decode(encoded: unknown, _options?: Record<string, never>): RunningAverageState {
-    const { state } = openEncoded(encoded, TASK, VERSION, {});
-    const counts = SuccessCounts.decodeFields(TASK, state);
+  static decode(encoded: unknown, options?: RunningAverageStateOptions): RunningAverageState {
+    const expected =
+      options === undefined ? undefined : RunningAverageState.create(options).options;
+    const opened = openEncoded(encoded, TASK, VERSION, expected);
+    for (const name of Object.keys(opened.options)) {
+      if (name !== 'maxServices') {
+        throw new StateError(`${TASK} state: unknown option ${JSON.stringify(name)}`);
+      }
+    }
+    const maxServices = maxServicesOption(TASK, opened.options);
+    const { state } = opened;
+    const counts = SuccessCounts.decodeFields(TASK, state, maxServices);
     const oldest = nullableNumberField(TASK, state, 'oldest');
     const newest = nullableNumberField(TASK, state, 'newest');
     if (counts.events === 0) {
@@ -135,12 +171,19 @@ export class RunningAverageState implements TaskState<RunningAverageState, Runni
   }
 }
 
+/** The options that shape a {@link RunningAverageState}. */
+export interface RunningAverageStateOptions {
+  /** Services counted apart; the others are counted together as `(other)`. Default 10,000. */
+  readonly maxServices?: number;
+}
+
 /** The options of {@link runningAverage}. */
-export interface RunningAverageOptions {
+export interface RunningAverageOptions extends RunningAverageStateOptions {
   /**
    * Continue from this state: the operator adds to this very value, so its owner can read,
    * encode or merge it at any time (one subscription at a time). Without it, each
-   * subscription starts from an empty state.
+   * subscription starts from an empty state of the options. Options given with it must be
+   * the state's own (a StateError names the first that is not).
    */
   readonly state?: RunningAverageState;
 }
@@ -154,7 +197,8 @@ export interface RunningAverageOptions {
  * and `newest` are the smallest and largest timestamps of every valid event so far.
  * Invalid events are skipped (sources report them). Each subscription starts from zero,
  * unless `state` is given: then the counts continue from that {@link RunningAverageState},
- * which the operator updates in place.
+ * which the operator updates in place. At most `maxServices` services (default 10,000) are
+ * listed apart; events of services past that bound are counted as service `(other)`.
  *
  * ```
  * source: --a--b------c--|      a: 200 at t=48, b: 500 at t=96, c: 200 at t=144
@@ -177,10 +221,14 @@ export interface RunningAverageOptions {
 export function runningAverage(
   options: RunningAverageOptions = {},
 ): OperatorFunction<OperatorInput, RunningAverageRecord> {
-  const given = options.state;
+  const { state: given, ...shape } = options;
+  const fresh = RunningAverageState.create(shape); // checks the options at once
+  if (given !== undefined && shape.maxServices !== undefined) {
+    requireSameOptions(TASK, given.options, fresh.options);
+  }
   return (source) =>
     defer(() => {
-      const state = given ?? RunningAverageState.create();
+      const state = given ?? RunningAverageState.create(shape);
       return source.pipe(map((input) => state.add(EventBatch.of(input)).record()));
     });
 }

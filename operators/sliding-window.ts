@@ -15,18 +15,21 @@ import {
   type ServiceFailure,
   type SlidingWindowRecord,
 } from './records.js';
+import { checkMaxServices, DEFAULT_MAX_SERVICES, serviceCodes } from './service-limit.js';
 import { TimeOrderedStore } from './sliding-window-store.js';
-import { StringCodes } from './string-codes.js';
+import type { StringCodes } from './string-codes.js';
 import {
   columnField,
   countField,
   type EncodedState,
   encodeColumn,
   finiteOrNull,
+  maxServicesOption,
   nullableNumberField,
   numberField,
   openEncoded,
   requireSameOptions,
+  requireWithinLimit,
   StateError,
   stringsField,
   type TaskState,
@@ -45,6 +48,11 @@ export interface SlidingWindowStateOptions {
    * timestamps cannot be trusted.
    */
   readonly clock?: SlidingWindowClock;
+  /**
+   * Services in the window counted apart; the others are counted together as `(other)`.
+   * Default 10,000.
+   */
+  readonly maxServices?: number;
 }
 
 export interface SlidingWindowOptions extends SlidingWindowStateOptions {
@@ -52,8 +60,9 @@ export interface SlidingWindowOptions extends SlidingWindowStateOptions {
   readonly scheduler?: SchedulerLike;
   /**
    * Continue from this state: the operator adds to this very value, so its owner can read,
-   * encode or merge it at any time; one subscription at a time. Its window length and clock
-   * are the operator's (`windowSeconds` and `clock`, when given too, must equal them).
+   * encode or merge it at any time; one subscription at a time. Its window length, clock and
+   * service bound are the operator's (`windowSeconds`, `clock` and `maxServices`, when given
+   * too, must equal them).
    * Default: each subscription starts from an empty state of the options.
    */
   readonly state?: SlidingWindowState;
@@ -63,7 +72,8 @@ export interface SlidingWindowOptions extends SlidingWindowStateOptions {
 export const DEFAULT_WINDOW_SECONDS = 60;
 
 const TASK = 'sliding-window';
-const VERSION = 1;
+// 2: options gained maxServices.
+const VERSION = 2;
 
 /**
  * Task 2: the failure rate over the last `windowSeconds` (default 60), overall and per
@@ -126,7 +136,7 @@ export function slidingWindow(
   const { scheduler = asyncScheduler, state } = options;
   const settings = settingsOf(options);
   if (state !== undefined) {
-    for (const name of ['windowSeconds', 'clock'] as const) {
+    for (const name of ['windowSeconds', 'clock', 'maxServices'] as const) {
       if (options[name] !== undefined && options[name] !== state[name]) {
         throw new RangeError(
           `slidingWindow: ${name} is ${String(options[name])} but the given state's is ${String(state[name])}`,
@@ -157,17 +167,22 @@ export function slidingWindow(
 interface Settings {
   readonly windowSeconds: number;
   readonly clock: SlidingWindowClock;
+  readonly maxServices: number;
 }
 
 function settingsOf(options: SlidingWindowStateOptions): Settings {
-  const { windowSeconds = DEFAULT_WINDOW_SECONDS, clock = 'event' } = options;
+  const {
+    windowSeconds = DEFAULT_WINDOW_SECONDS,
+    clock = 'event',
+    maxServices = DEFAULT_MAX_SERVICES,
+  } = options;
   if (!Number.isFinite(windowSeconds) || windowSeconds < 0) {
     throw new RangeError(`windowSeconds must be a finite number >= 0, got ${windowSeconds}`);
   }
   if (clock !== 'event' && clock !== 'processing') {
     throw new RangeError(`clock must be 'event' or 'processing', got ${String(clock)}`);
   }
-  return { windowSeconds, clock };
+  return { windowSeconds, clock, maxServices: checkMaxServices(maxServices) };
 }
 
 // What the window needs of a status; success and other statuses only differ in Task 1.
@@ -200,7 +215,7 @@ function capacityFor(n: number): number {
  * value that can be fed, turned into a record, encoded and merged. {@link slidingWindow} is a
  * thin RxJS wrapper around it.
  *
- * Shaped by `windowSeconds` and `clock`: two states merge, and a state decodes against
+ * Shaped by `windowSeconds`, `clock` and `maxServices`: two states merge, and a state decodes against
  * options, only when both are equal. With the event clock it is fed by {@link add}, with the
  * processing clock by {@link addArrivals} (the arrival time comes from the caller, so the
  * state stays a pure value).
@@ -223,16 +238,22 @@ function capacityFor(n: number): number {
  *
  * Memory: 12 bytes per entry in the window (a Float64 time and a Uint32 tag in typed
  * arrays, {@link TimeOrderedStore}), plus counts per service; services that left the window
- * are forgotten in bulk, so the names held stay proportional to the window.
+ * are forgotten in bulk, so the names held stay proportional to the window. At most
+ * `maxServices` names are held: when a batch brings more, the names of services that left
+ * the window before the batch are forgotten first; past the bound, new services are
+ * counted together as `(other)` while they stay in the window.
  */
 export class SlidingWindowState implements TaskState<SlidingWindowState, SlidingWindowRecord> {
   readonly task = TASK;
   /** Window length in seconds. */
   readonly windowSeconds: number;
   readonly clock: SlidingWindowClock;
+  /** Services in the window counted apart. */
+  readonly maxServices: number;
 
   /** The state's own service ids: counts and tags are keyed by these. */
-  private codes = new StringCodes();
+  private codes: StringCodes;
+  private overflowedBefore = false;
   private readonly store = new TimeOrderedStore();
   /** Per service id: its events in the window (with or without a status), failures, total. */
   private events = new Uint32Array(MIN_SERVICES);
@@ -250,6 +271,16 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
   private constructor(settings: Settings) {
     this.windowSeconds = settings.windowSeconds;
     this.clock = settings.clock;
+    this.maxServices = settings.maxServices;
+    this.codes = serviceCodes(settings.maxServices);
+  }
+
+  /**
+   * Whether a service was counted as `(other)` for want of room since this state was made
+   * or decoded (a saved state keeps no such flag).
+   */
+  get overflowed(): boolean {
+    return this.overflowedBefore || this.codes.overflowed;
   }
 
   /**
@@ -346,11 +377,11 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
   /**
    * A new state over both states' windows (see the class for exactly what it equals);
    * neither input changes.
-   * @throws {StateError} naming `windowSeconds` or `clock` when they differ.
+   * @throws {StateError} naming `windowSeconds`, `clock` or `maxServices` when they differ.
    */
   merge(other: SlidingWindowState): SlidingWindowState {
     requireSameOptions(TASK, this.encodedOptions(), other.encodedOptions());
-    const merged = new SlidingWindowState({ windowSeconds: this.windowSeconds, clock: this.clock });
+    const merged = new SlidingWindowState(this);
     merged.newest = Math.max(this.newest, other.newest);
     merged.late = this.late + other.late;
     const start = merged.newest - merged.windowSeconds;
@@ -370,7 +401,7 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
   }
 
   /**
-   * The state as JSON: `options` `{ windowSeconds, clock }`, and `newest` (null before the
+   * The state as JSON: `options` `{ windowSeconds, clock, maxServices }`, and `newest` (null before the
    * first event), `late`, and the window's entries as columns: `times` (Float64, base64),
    * `serviceIds` (Uint32, base64, indexes into `names`), `classes` (Uint8, base64: 0 without
    * status, 1 not a failure, 2 a failure), `names` (the window's services). Canonical: equal
@@ -428,13 +459,15 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
     if (clock !== 'event' && clock !== 'processing') {
       throw new StateError(`${TASK} state: clock is ${JSON.stringify(clock) ?? 'missing'}`);
     }
-    const state = new SlidingWindowState({ windowSeconds, clock });
+    const maxServices = maxServicesOption(TASK, found);
+    const state = new SlidingWindowState({ windowSeconds, clock, maxServices });
     const newest = nullableNumberField(TASK, fields, 'newest');
     const late = countField(TASK, fields, 'late');
     const times = columnField(TASK, fields, 'times', Float64Array);
     const serviceIds = columnField(TASK, fields, 'serviceIds', Uint32Array);
     const classes = columnField(TASK, fields, 'classes', Uint8Array);
     const names = stringsField(TASK, fields, 'names');
+    requireWithinLimit(TASK, 'names', names, maxServices);
     if (serviceIds.length !== times.length || classes.length !== times.length) {
       throw new StateError(`${TASK} state: times, serviceIds and classes differ in length`);
     }
@@ -466,11 +499,13 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
   }
 
   private encodedOptions(): EncodedState['options'] {
-    return { windowSeconds: this.windowSeconds, clock: this.clock };
+    return { windowSeconds: this.windowSeconds, clock: this.clock, maxServices: this.maxServices };
   }
 
   /** The batch's service ids turned into this state's, with room for their counts. */
   private translate(batch: EventBatch): Uint32Array {
+    // Names of services gone from the window must not take the room of those in it.
+    if (this.codes.size + batch.serviceNames.length > this.maxServices) this.forgetGone();
     const ids = this.codes.translate(batch.serviceNames);
     this.grow(this.codes.size);
     return ids;
@@ -553,8 +588,15 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
   private forgetIfSparse(): void {
     const dead = this.codes.size - this.presentCount;
     if (dead < MIN_DEAD_NAMES || dead * 8 < this.store.size) return;
+    this.forgetGone();
+  }
+
+  /** Drops the names of services that left the window, renumbering the others 0 … present − 1. */
+  private forgetGone(): void {
+    if (this.codes.size === this.presentCount) return;
     const names = this.codes.values;
-    const codes = new StringCodes();
+    const codes = serviceCodes(this.maxServices);
+    this.overflowedBefore ||= this.codes.overflowed;
     const capacity = capacityFor(this.presentCount);
     const renumbered = new Uint32Array(names.length);
     const events = new Uint32Array(capacity);

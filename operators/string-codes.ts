@@ -16,20 +16,47 @@ export interface CodableString {
  * Codes strings as 0, 1, 2, … in order of first appearance; `values[code]` is the string.
  * Used for a batch's columns (where bytes are read) and for the names a task's state keys
  * its counts by.
+ *
+ * With a `limit`, at most that many strings besides `overflow` get codes of their own; once
+ * they have, every new string gets the code of `overflow` (see `service-limit.ts`), so
+ * the values never exceed `limit + 1`, in whatever order they arrive.
  */
 export class StringCodes {
   readonly values: string[] = [];
   private readonly byText = new Map<string, number>();
+  private foldedCount = 0;
 
-  /** The code of `text`, given the next one when it is new. */
+  constructor(
+    /** Strings (besides `overflow`) coded apart; the rest share `overflow`'s code. */
+    readonly limit = Number.POSITIVE_INFINITY,
+    /** The string that new strings past the limit are coded as. */
+    readonly overflow = '',
+  ) {}
+
+  /** The code of `text`, given the next one when it is new (or `overflow`'s past the limit). */
   code(text: string): number {
     let code = this.byText.get(text);
     if (code === undefined) {
+      if (this.limit !== Number.POSITIVE_INFINITY && text !== this.overflow && this.full) {
+        this.foldedCount += 1;
+        return this.code(this.overflow);
+      }
       code = this.values.length;
       this.byText.set(text, code);
       this.values.push(text);
     }
     return code;
+  }
+
+  /** Whether new strings would now be coded as `overflow`. */
+  get full(): boolean {
+    const kept = this.values.length - (this.byText.has(this.overflow) ? 1 : 0);
+    return kept >= this.limit;
+  }
+
+  /** Whether a new string was coded as `overflow` by this coder (a count it does not save). */
+  get overflowed(): boolean {
+    return this.foldedCount > 0;
   }
 
   /** The code of an entry that remembers it: no hashing when the entry was coded here before. */

@@ -2,12 +2,13 @@ import { type EventBatch, NO_STATUS } from './batch.js';
 import { grown } from './columns.js';
 import { isSuccess, rate } from './event.js';
 import { byServiceName, compareText, type ServiceSuccess, type TaskName } from './records.js';
-import { StringCodes } from './string-codes.js';
+import { DEFAULT_MAX_SERVICES, serviceCodes } from './service-limit.js';
 import {
   columnField,
   encodeColumn,
   isCount,
   numberField,
+  requireWithinLimit,
   StateError,
   stringsField,
 } from './task-state.js';
@@ -40,16 +41,30 @@ const INITIAL_CAPACITY = 8;
  * service seen only in events without a status is still listed, with a total of 0.
  *
  * Counts are kept in typed arrays indexed by the state's own service ids; a batch's ids are
- * translated once per batch, so adding an event costs no string hashing.
+ * translated once per batch, so adding an event costs no string hashing. At most
+ * `maxServices` services are counted apart; the others are counted together under
+ * `(other)` (see `service-limit.ts`), so totals stay exact however many services there are.
  */
 export class SuccessCounts {
-  private readonly codes = new StringCodes();
+  private readonly codes;
   // Float64: exact integers far beyond the 2^32 events a Uint32 count would wrap at.
   private successesById: Float64Array = new Float64Array(INITIAL_CAPACITY);
   private totalsById: Float64Array = new Float64Array(INITIAL_CAPACITY);
   private eventCount = 0;
   private successCount = 0;
   private totalCount = 0;
+
+  constructor(readonly maxServices = DEFAULT_MAX_SERVICES) {
+    this.codes = serviceCodes(maxServices);
+  }
+
+  /**
+   * Whether a service was counted as `(other)` for want of room since these counts were
+   * made or decoded (a saved state keeps no such flag).
+   */
+  get overflowed(): boolean {
+    return this.codes.overflowed;
+  }
 
   /** Valid events, with or without a status. */
   get events(): number {
@@ -131,7 +146,7 @@ export class SuccessCounts {
 
   /** An independent copy. */
   clone(): SuccessCounts {
-    return new SuccessCounts().mergeFrom(this);
+    return new SuccessCounts(this.maxServices).mergeFrom(this);
   }
 
   /** Per-service counts and rates, sorted by service name. */
@@ -171,8 +186,9 @@ export class SuccessCounts {
    * The counts of {@link encodeFields}' fields (other fields of `fields` are ignored).
    * @throws {StateError} naming the field when a field is missing, malformed or inconsistent.
    */
-  static decodeFields(task: TaskName, fields: object): SuccessCounts {
+  static decodeFields(task: TaskName, fields: object, maxServices: number): SuccessCounts {
     const names = stringsField(task, fields, 'services');
+    requireWithinLimit(task, 'services', names, maxServices);
     const successes = columnField(task, fields, 'successes', Float64Array);
     const totals = columnField(task, fields, 'totals', Float64Array);
     const events = numberField(task, fields, 'events');
@@ -198,7 +214,7 @@ export class SuccessCounts {
     if (!isCount(events) || events < total) {
       throw new StateError(`${task} state: events is ${events}, below the ${total} with a status`);
     }
-    return new SuccessCounts().addCounts(names, successes, totals, events);
+    return new SuccessCounts(maxServices).addCounts(names, successes, totals, events);
   }
 
   private reserve(size: number): void {

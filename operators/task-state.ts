@@ -9,6 +9,7 @@
 import type { EventBatch } from './batch.js';
 import type { Column } from './columns.js';
 import type { TaskName, TaskRecord } from './records.js';
+import { OTHER_SERVICES } from './service-limit.js';
 
 /** A state as JSON: safe to write to a file, send over a network, and read back. */
 export interface EncodedState {
@@ -39,6 +40,11 @@ export interface TaskState<Self, Record extends TaskRecord = TaskRecord> {
   record?(): Record;
   /** What `run --once` prints for this state at the end of its input. */
   finalRecords(): Record[];
+  /**
+   * Tasks that count per service: whether services past their `maxServices` bound were
+   * counted together as `(other)`.
+   */
+  readonly overflowed?: boolean;
   encode(): EncodedState;
 }
 
@@ -125,6 +131,32 @@ export function stringsField(task: TaskName, state: object, name: string): strin
   const value = (state as { [field: string]: unknown })[name];
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
     throw new StateError(`${task} state: ${name} is not a list of strings`);
+  }
+  return value;
+}
+
+/**
+ * @throws {StateError} when a decoded list of services is longer than a state bounded to
+ * `maxServices` can hold (they, and `(other)` when it is listed).
+ */
+export function requireWithinLimit(
+  task: TaskName,
+  name: string,
+  services: readonly string[],
+  maxServices: number,
+): void {
+  if (services.length > maxServices + (services.includes(OTHER_SERVICES) ? 1 : 0)) {
+    throw new StateError(
+      `${task} state: ${name} lists ${services.length} services, more than maxServices ${maxServices} allows`,
+    );
+  }
+}
+
+/** The `maxServices` option of a decoded state's options. */
+export function maxServicesOption(task: TaskName, options: object): number {
+  const value = (options as { readonly maxServices?: unknown }).maxServices;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new StateError(`${task} state: maxServices is ${describe(value)}, not an integer >= 1`);
   }
   return value;
 }

@@ -6,6 +6,11 @@ import { escapeForTerminal } from './terminal-text.js';
 // (no-color.org): turn one into the other before the dashboard loads it.
 if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
 
+// React picks its development build unless told otherwise, and that build diffs every prop
+// of every render for its performance tracks: with a record listing 10,000 services the
+// dashboard spent seconds a frame there. The dashboard loads React after this line.
+process.env.NODE_ENV ??= 'production';
+
 // A reader that stops early (`logstream --help | head`) closes the pipe: nothing more to say,
 // and no stack trace. The NDJSON sink sees the same error and ends the run in order.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -29,6 +29,7 @@ import { LazyGroupsState, lazyGroups } from '../operators/lazy-groups/lazy-group
 import type { TaskName, TaskRecord } from '../operators/records.js';
 import { ReservoirState, reservoirSample } from '../operators/reservoir-sample.js';
 import { RunningAverageState, runningAverage } from '../operators/running-average.js';
+import { OTHER_SERVICES } from '../operators/service-limit.js';
 import { SlidingWindowState, slidingWindow } from '../operators/sliding-window.js';
 import { type AnyTaskState, decodeTaskState } from '../operators/states.js';
 import { type EncodedState, requireSameOptions, StateError } from '../operators/task-state.js';
@@ -140,6 +141,7 @@ async function build(
     onProblem: edges.onProblem,
     // Between two reads, every operator has taken the last batch: the moment to checkpoint.
     ready: async () => {
+      reportOverflow();
       await edges.ready?.();
       // A slow --forward disk holds the source back as a slow stdout reader does.
       await forwardFile?.ready();
@@ -167,6 +169,20 @@ async function build(
       forwardFile = openForwardFile(options.forward, resumed, edges);
     }
   }
+
+  let overflowReported = false;
+  /** Says once, naming the batch's file, that the services outgrew --max-services. */
+  const reportOverflow = () => {
+    if (overflowReported) return;
+    if (![...states.values()].some((state) => 'overflowed' in state && state.overflowed)) return;
+    overflowReported = true;
+    edges.onProblem({
+      kind: 'warning',
+      file,
+      reason: `more than ${options.maxServices} services: the others are counted together as service "${OTHER_SERVICES}" (--max-services sets the bound)`,
+      count: 0,
+    });
+  };
 
   /** Every selected task's state, in task order: what --save-state and a checkpoint hold. */
   const encodeStates = () => [...states.values()].map((state) => state.encode());
@@ -196,10 +212,13 @@ async function build(
   }
 
   const outputs = batches.pipe(
-    tap((next) => {
-      batch = next.index;
-      file = next.file;
-      edges.onBatch?.(next);
+    tap({
+      next: (next) => {
+        batch = next.index;
+        file = next.file;
+        edges.onBatch?.(next);
+      },
+      complete: reportOverflow,
     }),
     map((next) => next.batch),
     // Every operator is subscribed before the source starts and receives each batch in
@@ -315,11 +334,12 @@ function refusal(checkpoint: string | undefined, why: string, error: unknown): u
 async function freshStateOf(name: TaskName, options: RunOptions): Promise<AnyTaskState> {
   switch (name) {
     case 'running-average':
-      return RunningAverageState.create();
+      return RunningAverageState.create({ maxServices: options.maxServices });
     case 'sliding-window':
       return SlidingWindowState.create({
         windowSeconds: options.slidingWindow,
         clock: options.clock,
+        maxServices: options.maxServices,
       });
     case 'reservoir':
       return ReservoirState.create({ capacity: options.reservoirSize, seed: options.seed });
@@ -329,6 +349,7 @@ async function freshStateOf(name: TaskName, options: RunOptions): Promise<AnyTas
       return LazyGroupsState.create({
         batchSize: options.batchSize,
         groupEverySeconds: options.groupEvery,
+        maxServices: options.maxServices,
       });
     case 'keyed-windows':
       return KeyedWindowsState.create({
@@ -336,6 +357,7 @@ async function freshStateOf(name: TaskName, options: RunOptions): Promise<AnyTas
         slideSeconds: options.keyedSlide ?? options.keyedWindow,
         watermarkSeconds: options.watermark,
         anomalyThreshold: options.anomalyThreshold,
+        maxServices: options.maxServices,
       });
   }
 }

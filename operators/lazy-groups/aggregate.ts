@@ -1,8 +1,15 @@
 import { rate } from '../event.js';
 import { byServiceName, type ServiceBucket } from '../records.js';
-import { StringCodes } from '../string-codes.js';
+import { serviceCodes } from '../service-limit.js';
 import { SuccessCounts } from '../success-counts.js';
-import { columnField, encodeColumn, isCount, StateError, stringsField } from '../task-state.js';
+import {
+  columnField,
+  encodeColumn,
+  isCount,
+  requireWithinLimit,
+  StateError,
+  stringsField,
+} from '../task-state.js';
 import type { ReducedBatch } from './kernel.js';
 
 interface BucketTally {
@@ -27,20 +34,24 @@ const TASK = 'lazy-groups';
 /**
  * The totals of Task 5: success counts per service and, when bucketing, per (service, time
  * bucket). Everything is a sum, so the totals of any split of the input merge, in any
- * grouping, into the totals of the whole.
+ * grouping, into the totals of the whole. Services past `maxServices` are counted
+ * together as `(other)`, in the counts and the buckets alike.
  */
 export class LazyAggregate {
   // Buckets are keyed by this aggregate's own service ids: a reduced batch's dictionary is
   // translated once per batch, not looked up once per bucket.
-  private readonly bucketCodes = new StringCodes();
+  private readonly bucketCodes;
   /** Per service id: bucket index (`floor(t / bucketSeconds)`) -> counts. */
   private readonly buckets: Map<number, BucketTally>[] = [];
 
   /** `bucketSeconds` is the bucket width, 0 for no buckets. */
   constructor(
     readonly bucketSeconds: number,
-    readonly counts: SuccessCounts = new SuccessCounts(),
-  ) {}
+    readonly maxServices: number,
+    readonly counts: SuccessCounts = new SuccessCounts(maxServices),
+  ) {
+    this.bucketCodes = serviceCodes(maxServices);
+  }
 
   /** Adds one reduced batch, whose service ids `dictionary` names. */
   absorb(reduced: ReducedBatch, dictionary: readonly string[]): this {
@@ -76,7 +87,7 @@ export class LazyAggregate {
   }
 
   clone(): LazyAggregate {
-    return new LazyAggregate(this.bucketSeconds).mergeFrom(this);
+    return new LazyAggregate(this.bucketSeconds, this.maxServices).mergeFrom(this);
   }
 
   /** Every (service, bucket) with an event, sorted by service name, then start. */
@@ -109,13 +120,18 @@ export class LazyAggregate {
   }
 
   /** The totals of a decoded state's fields. @throws {StateError} on corrupt fields. */
-  static decodeFields(fields: object, bucketSeconds: number): LazyAggregate {
+  static decodeFields(fields: object, bucketSeconds: number, maxServices: number): LazyAggregate {
     const { counts } = fields as { counts?: unknown };
     if (typeof counts !== 'object' || counts === null) {
       throw new StateError(`${TASK} state: counts missing`);
     }
-    const aggregate = new LazyAggregate(bucketSeconds, SuccessCounts.decodeFields(TASK, counts));
+    const aggregate = new LazyAggregate(
+      bucketSeconds,
+      maxServices,
+      SuccessCounts.decodeFields(TASK, counts, maxServices),
+    );
     const names = stringsField(TASK, fields, 'bucketServices');
+    requireWithinLimit(TASK, 'bucketServices', names, maxServices);
     const ids = columnField(TASK, fields, 'bucketServiceIds', Uint32Array);
     const indexes = columnField(TASK, fields, 'bucketIndexes', Float64Array);
     const successes = columnField(TASK, fields, 'bucketSuccesses', Float64Array);

@@ -54,7 +54,7 @@ export interface LazyGroupsOptions extends LazyGroupsStateOptions {
    * Continue from this state: the operator adds to this very value, so its owner can read,
    * encode or merge it at any time (while no batch is being reduced: see
    * {@link LazyGroupsState.reducing}); one subscription at a time. `batchSize` and
-   * `groupEverySeconds` are the state's (when given too, they must be equal). At the end of
+   * `groupEverySeconds` and `maxServices` are the state's (when given too, they must be equal). At the end of
    * the input the final totals are emitted without changing the state (its partial batch
    * stays partial, as SPEC's saved state wants it). Default: each subscription starts from
    * an empty state.
@@ -218,6 +218,7 @@ interface Settings {
   readonly batchSize: number;
   readonly bucketSeconds: number;
   readonly groupEverySeconds: number | undefined;
+  readonly maxServices: number;
   readonly idleMs: number;
   readonly scheduler: SchedulerLike;
   readonly onBatchReduced: ((info: BatchReducedInfo) => void) | undefined;
@@ -230,16 +231,21 @@ function validate(options: LazyGroupsOptions): Settings {
     for (const [name, given, own] of [
       ['batchSize', options.batchSize, state.batchSize],
       ['groupEverySeconds', options.groupEverySeconds, state.groupEverySeconds],
+      ['maxServices', options.maxServices, state.maxServices],
     ] as const) {
       if (given !== undefined && given !== own) {
         throw new StateError(`lazy-groups: ${name} is ${given}, the state's is ${own ?? 'none'}`);
       }
     }
   }
-  const { batchSize, bucketSeconds } = validateStateOptions(
+  const { batchSize, bucketSeconds, maxServices } = validateStateOptions(
     state === undefined
       ? options
-      : { batchSize: state.batchSize, groupEverySeconds: state.groupEverySeconds },
+      : {
+          batchSize: state.batchSize,
+          groupEverySeconds: state.groupEverySeconds,
+          maxServices: state.maxServices,
+        },
   );
   const idleMs = options.idleMs ?? LAZY_GROUPS_DEFAULTS.idleMs;
   if (!(idleMs >= 0)) throw new RangeError(`idleMs must be a number >= 0, got ${idleMs}`);
@@ -247,6 +253,7 @@ function validate(options: LazyGroupsOptions): Settings {
     batchSize,
     bucketSeconds,
     groupEverySeconds: bucketSeconds > 0 ? bucketSeconds : undefined,
+    maxServices,
     idleMs,
     scheduler: options.scheduler ?? asyncScheduler,
     onBatchReduced: options.onBatchReduced,

@@ -1,9 +1,11 @@
 import type { EventBatch } from '../batch.js';
 import { rate } from '../event.js';
 import type { LazyGroupsRecord, ServiceBucket } from '../records.js';
+import { checkMaxServices, DEFAULT_MAX_SERVICES } from '../service-limit.js';
 import {
   type EncodedState,
   isCount,
+  maxServicesOption,
   numberField,
   openEncoded,
   requireSameOptions,
@@ -28,12 +30,15 @@ export interface LazyGroupsStateOptions {
   readonly batchSize?: number;
   /** Also count per service per time bucket of this many seconds (`buckets`). Default: off. */
   readonly groupEverySeconds?: number;
+  /** Services counted apart; the others are counted together as `(other)`. Default 10,000. */
+  readonly maxServices?: number;
 }
 
 export const DEFAULT_BATCH_SIZE = 50_000;
 
 const TASK = 'lazy-groups';
-const VERSION = 1;
+// 2: options gained maxServices.
+const VERSION = 2;
 // Per-batch counts are Uint32: a batch may not hold more events than they can count.
 const MAX_BATCH_SIZE = 0xffffffff;
 
@@ -62,6 +67,8 @@ const MAX_BATCH_SIZE = 0xffffffff;
  *   both still waits on the last `r(a) + r(b)` events of `b`, of which the state of `b`
  *   has already reduced some. The merge is then exactly one state over `a`'s reduced
  *   events, `b`'s reduced events, `a`'s partial batch and `b`'s partial batch, in this order.
+ * Past `maxServices` services, totals stay exact but the split between services may not (see
+ * `RunningAverageState`: a service the other state counted under `(other)` stays there).
  * The empty state is an identity on both sides (records and encoding alike). Merging is
  * associative in `finalRecords()` always, and in `record()` and `encode()` when no merge
  * completes a batch (otherwise the groupings cut different events into that batch).
@@ -76,6 +83,8 @@ export class LazyGroupsState implements TaskState<LazyGroupsState, BatchedLazyGr
     readonly batchSize: number,
     /** Bucket width in seconds, 0 for no buckets. */
     readonly bucketSeconds: number,
+    /** Services counted apart in the totals. */
+    readonly maxServices: number,
     private readonly totals: LazyAggregate,
     private readonly partial: PendingColumns,
     batches: number,
@@ -88,15 +97,12 @@ export class LazyGroupsState implements TaskState<LazyGroupsState, BatchedLazyGr
    * @throws {RangeError} when `batchSize` or `groupEverySeconds` is out of range.
    */
   static create(options: LazyGroupsStateOptions = {}): LazyGroupsState {
-    const { batchSize, bucketSeconds } = validateStateOptions(options);
-    return LazyGroupsState.empty(batchSize, bucketSeconds);
-  }
-
-  private static empty(batchSize: number, bucketSeconds: number): LazyGroupsState {
+    const { batchSize, bucketSeconds, maxServices } = validateStateOptions(options);
     return new LazyGroupsState(
       batchSize,
       bucketSeconds,
-      new LazyAggregate(bucketSeconds),
+      maxServices,
+      new LazyAggregate(bucketSeconds, maxServices),
       new PendingColumns(batchSize, bucketSeconds),
       0,
     );
@@ -105,6 +111,14 @@ export class LazyGroupsState implements TaskState<LazyGroupsState, BatchedLazyGr
   /** The bucket width in seconds, or `undefined` without buckets. */
   get groupEverySeconds(): number | undefined {
     return this.bucketSeconds > 0 ? this.bucketSeconds : undefined;
+  }
+
+  /**
+   * Whether a service was counted as `(other)` for want of room since this state was made
+   * or decoded (a saved state keeps no such flag).
+   */
+  get overflowed(): boolean {
+    return this.totals.counts.overflowed;
   }
 
   /** Batches reduced into the totals so far. */
@@ -167,6 +181,7 @@ export class LazyGroupsState implements TaskState<LazyGroupsState, BatchedLazyGr
     const merged = new LazyGroupsState(
       this.batchSize,
       this.bucketSeconds,
+      this.maxServices,
       this.totals.clone().mergeFrom(other.totals),
       partial,
       this.reducedBatches + other.reducedBatches,
@@ -189,8 +204,8 @@ export class LazyGroupsState implements TaskState<LazyGroupsState, BatchedLazyGr
   }
 
   /**
-   * The state as versioned JSON: options `batchSize` and `groupEverySeconds` (null without
-   * buckets); fields `batches`, the totals and the partial batch.
+   * The state as versioned JSON: options `batchSize`, `groupEverySeconds` (null without
+   * buckets) and `maxServices`; fields `batches`, the totals and the partial batch.
    * @throws {StateError} while a batch is being reduced (see {@link reducing}).
    */
   encode(): EncodedState {
@@ -216,17 +231,17 @@ export class LazyGroupsState implements TaskState<LazyGroupsState, BatchedLazyGr
     const expected =
       options === undefined ? undefined : encodeOptions(validateStateOptions(options));
     const opened = openEncoded(encoded, TASK, VERSION, expected);
-    const { batchSize, bucketSeconds } = decodeOptions(opened.options);
+    const { batchSize, bucketSeconds, maxServices } = decodeOptions(opened.options);
     const { state } = opened;
     const batches = numberField(TASK, state, 'batches');
-    const totals = LazyAggregate.decodeFields(state, bucketSeconds);
+    const totals = LazyAggregate.decodeFields(state, bucketSeconds, maxServices);
     const partial = PendingColumns.decodeFields(state, batchSize, bucketSeconds);
     const { events } = totals.counts;
     // Every batch holds from 1 to batchSize events.
     if (!isCount(batches) || batches > events || events > batches * batchSize) {
       throw new StateError(`${TASK} state: ${batches} batches cannot hold ${events} events`);
     }
-    return new LazyGroupsState(batchSize, bucketSeconds, totals, partial, batches);
+    return new LazyGroupsState(batchSize, bucketSeconds, maxServices, totals, partial, batches);
   }
 
   private encodedOptions(): EncodedState['options'] {
@@ -254,6 +269,7 @@ interface Shape {
   readonly batchSize: number;
   /** 0: no buckets. */
   readonly bucketSeconds: number;
+  readonly maxServices: number;
 }
 
 /** @throws {RangeError} naming the option out of range. */
@@ -266,11 +282,12 @@ export function validateStateOptions(options: LazyGroupsStateOptions): Shape {
   if (every !== undefined && !isBucketWidth(every)) {
     throw new RangeError(`groupEverySeconds must be a finite number > 0, got ${every}`);
   }
-  return { batchSize, bucketSeconds: every ?? 0 };
+  const maxServices = checkMaxServices(options.maxServices ?? DEFAULT_MAX_SERVICES);
+  return { batchSize, bucketSeconds: every ?? 0, maxServices };
 }
 
-function encodeOptions({ batchSize, bucketSeconds }: Shape): EncodedState['options'] {
-  return { batchSize, groupEverySeconds: bucketSeconds > 0 ? bucketSeconds : null };
+function encodeOptions({ batchSize, bucketSeconds, maxServices }: Shape): EncodedState['options'] {
+  return { batchSize, groupEverySeconds: bucketSeconds > 0 ? bucketSeconds : null, maxServices };
 }
 
 function decodeOptions(options: EncodedState['options']): Shape {
@@ -285,7 +302,11 @@ function decodeOptions(options: EncodedState['options']): Shape {
       `${TASK} state: groupEverySeconds ${JSON.stringify(groupEverySeconds) ?? 'missing'} is out of range`,
     );
   }
-  return { batchSize, bucketSeconds: groupEverySeconds ?? 0 };
+  return {
+    batchSize,
+    bucketSeconds: groupEverySeconds ?? 0,
+    maxServices: maxServicesOption(TASK, options),
+  };
 }
 
 function isBatchSize(value: unknown): value is number {

@@ -3,6 +3,7 @@ import { KEYED_WINDOWS_DEFAULTS } from '../../operators/keyed-windows.js';
 import { LAZY_GROUPS_DEFAULTS } from '../../operators/lazy-groups/lazy-groups.js';
 import { TASK_NAMES, type TaskName } from '../../operators/records.js';
 import { DEFAULT_RESERVOIR_CAPACITY } from '../../operators/reservoir-sample.js';
+import { DEFAULT_MAX_SERVICES } from '../../operators/service-limit.js';
 import { DEFAULT_WINDOW_SECONDS } from '../../operators/sliding-window.js';
 import { DEFAULT_FALSE_POSITIVE_RATE } from '../bloom-file.js';
 import { UsageError } from '../usage-error.js';
@@ -46,6 +47,7 @@ const DEFAULTS = {
   keyedWindow: KEYED_WINDOWS_DEFAULTS.windowSeconds,
   watermark: KEYED_WINDOWS_DEFAULTS.watermarkSeconds,
   anomalyThreshold: KEYED_WINDOWS_DEFAULTS.anomalyThreshold,
+  maxServices: DEFAULT_MAX_SERVICES,
   checkpointInterval: 1,
 } as const;
 
@@ -159,6 +161,13 @@ export const RUN_OPTION_SPECS = {
     parse: positiveNumber,
     shownDefault: String(DEFAULTS.anomalyThreshold),
   },
+  maxServices: {
+    flag: '--max-services <n>',
+    description:
+      'services counted apart by Tasks 1, 2, 5 and 6; the others are counted together as (other)',
+    parse: positiveInteger,
+    shownDefault: String(DEFAULTS.maxServices),
+  },
   saveState: {
     flag: '--save-state <file>',
     description: 'at exit, write the state of every selected task (see `logstream merge`)',
@@ -193,6 +202,7 @@ export interface RunOptions extends Partial<Parsed> {
   readonly keyedWindow: number;
   readonly watermark: number;
   readonly anomalyThreshold: number;
+  readonly maxServices: number;
   readonly checkpointInterval: number;
 }
 

@@ -29,7 +29,10 @@ export interface DashboardStreams {
   readonly forwarded: Observable<LogEvent>;
 }
 
-/** Everything the dashboard shows, folded from the streams. Immutable: a change is a new object. */
+/**
+ * Everything the dashboard shows, folded from the streams. A change is a new object; only
+ * `keyedWindows.byService` is shared between them and updated in place (see `addWindow`).
+ */
 export interface DashboardData {
   readonly stats: SourceStats;
   /** Growth of `stats.events` per second over the last few seconds; null until measurable. */
@@ -207,8 +210,14 @@ function batchesOf(record: LazyGroupsRecord, fallback: number): number {
   return typeof batches === 'number' && Number.isFinite(batches) ? batches : fallback;
 }
 
+/**
+ * The keyed windows with one more closed window. The map is updated in place, not copied: a
+ * copy per window cost O(services), and the thousands of windows one batch closes across
+ * thousands of services froze the screen (and its `q`). Only the newest data is ever drawn,
+ * so no reader sees an older one change.
+ */
 function addWindow(keyed: KeyedWindowsData, window: KeyedWindowRecord): KeyedWindowsData {
-  const byService = new Map(keyed.byService);
+  const byService = keyed.byService as Map<string, readonly KeyedWindowRecord[]>;
   const previous = byService.get(window.service) ?? [];
   byService.set(window.service, [...previous, window].slice(-KEYED_WINDOWS_KEPT));
   return {

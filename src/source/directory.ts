@@ -1,6 +1,7 @@
 import { constants, lstatSync, type Stats } from 'node:fs';
 import { readdir, realpath } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Observable } from 'rxjs';
 import { EventBatch } from '../../operators/batch.js';
 import { compareText } from '../../operators/records.js';
@@ -110,7 +111,7 @@ class DirectoryReader {
       }
       this.queue.delete(next.value);
       this.readAhead();
-      await this.options.ready?.();
+      await this.betweenBatches();
       if (this.closed || this.stopping) break;
       await this.read(next.value);
     }
@@ -118,6 +119,17 @@ class DirectoryReader {
     this.closeWatching();
     if (this.closed) return;
     if (!this.options.follow || !this.options.keepUnterminated) await this.readUnterminated();
+  }
+
+  /**
+   * Awaited between two batches: the sink's backpressure, then one turn of the event loop.
+   * Files read ahead are often scanned before their turn, and awaiting a settled promise
+   * never leaves the microtask queue: without the turn, a run over many such files never let
+   * a key, a signal or a redraw through until the last file (the dashboard ignored `q`).
+   */
+  private async betweenBatches(): Promise<void> {
+    await this.options.ready?.();
+    await nextTurn();
   }
 
   /** Ends following as `--once` ends: no more reads; the unterminated lines are read. */
@@ -421,7 +433,7 @@ class DirectoryReader {
         EventBatch.fromParsed(part.collector.events),
         part.collector.invalid,
       );
-      await this.options.ready?.();
+      await this.betweenBatches();
       if (this.closed || this.stopping) return;
     }
   }
@@ -440,7 +452,7 @@ class DirectoryReader {
     cursor.tail = tail;
     for await (const chunk of tail.read(handle, stats.size, !this.options.follow)) {
       this.emitNdjson(cursor, chunk);
-      await this.options.ready?.();
+      await this.betweenBatches();
       if (this.closed || this.stopping) break;
     }
     if (!tail.unterminated && !this.closed) cursor.tail = undefined;

@@ -3,70 +3,17 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, REPO, runCli, tempDir, writeAtomically } from '../support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { CLI, runCli, tempDir, writeAtomically } from '../support/cli.js';
 import { PANEL_TITLES } from '../support/dashboard.js';
+import { hasTmux, tmuxServer } from '../support/terminal.js';
 import { waitUntil } from '../support/wait.js';
 
 /**
  * The dashboard as a person sees it: the real command line in a tmux pseudo-terminal,
  * read with capture-pane and driven with send-keys.
  */
-const hasTmux = (() => {
-  try {
-    execFileSync('tmux', ['-V']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-/**
- * A tmux server of this file's own (its socket, no user config), kept alive between the tests
- * by an idle session: a server whose last session ends exits, and a session started in that
- * moment fails with "server exited unexpectedly".
- */
-const SOCKET = `logstream-dashboard-${process.pid}`;
-
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...args], { encoding: 'utf8' });
-}
-
-if (hasTmux) {
-  beforeAll(() => {
-    tmux('new-session', '-d', '-s', 'keep-alive');
-  });
-  afterAll(() => {
-    try {
-      tmux('kill-server');
-    } catch {
-      // Already gone.
-    }
-  });
-}
-
-/**
- * Runs `command` in a detached tmux session of the given size, hands `body` a function that
- * reads the screen, and kills the session afterwards.
- */
-async function inTerminal(
-  size: { columns: number; rows: number },
-  command: string,
-  body: (session: string, screen: () => string) => Promise<void>,
-): Promise<void> {
-  const session = `logstream-test-${process.pid}-${size.columns}x${size.rows}`;
-  const [x, y] = [String(size.columns), String(size.rows)];
-  tmux('new-session', '-d', '-s', session, '-x', x, '-y', y, '-c', REPO, command);
-  try {
-    await body(session, () => tmux('capture-pane', '-p', '-t', session));
-  } finally {
-    try {
-      tmux('kill-session', '-t', session);
-    } catch {
-      // Already ended with its command.
-    }
-  }
-}
+const { tmux, inTerminal } = tmuxServer('dashboard');
 
 /** Each check runs tmux, so the screen is checked less often than usual, and for longer. */
 const waitFor = (condition: () => boolean, what: string) =>

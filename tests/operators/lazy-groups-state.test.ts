@@ -271,13 +271,14 @@ describe('LazyGroupsState encoding', () => {
     const encoded = LazyGroupsState.create({ batchSize: 3, groupEverySeconds: 60 }).encode();
     expect(encoded).toMatchObject({
       task: 'lazy-groups',
-      version: 1,
-      options: { batchSize: 3, groupEverySeconds: 60 },
+      version: 2,
+      options: { batchSize: 3, groupEverySeconds: 60, maxServices: 10_000 },
       state: { batches: 0, pendingServices: [], bucketServices: [] },
     });
     expect(LazyGroupsState.create().encode().options).toEqual({
       batchSize: 50_000,
       groupEverySeconds: null,
+      maxServices: 10_000,
     });
   });
 
@@ -299,8 +300,8 @@ describe('LazyGroupsState encoding', () => {
   it.each([
     [
       'another version',
-      () => ({ ...saved(), version: 2 }),
-      /format version 2, this build reads version 1/,
+      () => ({ ...saved(), version: 1 }),
+      /format version 1, this build reads version 2/,
     ],
     ['another task', () => ({ ...saved(), task: 'bloom' }), /holds the state of "bloom"/],
     ['not an object', () => 'lazy-groups', /not a JSON object/],

@@ -130,8 +130,8 @@ describe('RunningAverageState encoding', () => {
     const encoded = RunningAverageState.create().encode();
     expect(encoded).toMatchObject({
       task: 'running-average',
-      version: 1,
-      options: {},
+      version: 2,
+      options: { maxServices: 10_000 },
       state: { oldest: null, newest: null, events: 0, services: [] },
     });
     expect(roundTrip(RunningAverageState.create()).record()).toEqual(
@@ -157,15 +157,16 @@ describe('RunningAverageState encoding', () => {
   it.each([
     [
       'another version',
-      () => ({ ...saved(), version: 2 }),
-      /format version 2, this build reads version 1/,
+      () => ({ ...saved(), version: 1 }),
+      /format version 1, this build reads version 2/,
     ],
     ['another task', () => ({ ...saved(), task: 'bloom' }), /holds the state of "bloom"/],
     [
       'options it does not have',
-      () => ({ ...saved(), options: { windowSeconds: 60 } }),
-      /differ in windowSeconds/,
+      () => ({ ...saved(), options: { maxServices: 10_000, windowSeconds: 60 } }),
+      /unknown option "windowSeconds"/,
     ],
+    ['no service bound', () => ({ ...saved(), options: {} }), /maxServices is missing/],
     ['not an object', () => 'running-average', /not a JSON object/],
     ['null', () => null, /not a JSON object/],
     ['no fields', () => ({ ...saved(), state: undefined }), /fields missing/],
@@ -314,7 +315,7 @@ describe('SuccessCounts', () => {
     );
     expect(counts.services()).toHaveLength(100);
     expect(counts.tally('service-99')).toEqual({ successes: 1, total: 1 });
-    const decoded = SuccessCounts.decodeFields('running-average', counts.encodeFields());
+    const decoded = SuccessCounts.decodeFields('running-average', counts.encodeFields(), 10_000);
     expect(decoded.services()).toEqual(counts.services());
   });
 });

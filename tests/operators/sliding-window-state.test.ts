@@ -354,8 +354,8 @@ describe('SlidingWindowState (encode and decode)', () => {
     s.add(batchOf([{ service: 'db', time: 101.5, status: 200 }]));
     expect(JSON.parse(JSON.stringify(s.encode()))).toEqual({
       task: 'sliding-window',
-      version: 1,
-      options: { windowSeconds: 60, clock: 'event' },
+      version: 2,
+      options: { windowSeconds: 60, clock: 'event', maxServices: 10_000 },
       state: {
         newest: 101.5,
         late: 1,
@@ -371,8 +371,8 @@ describe('SlidingWindowState (encode and decode)', () => {
   it('decodes entries in any order', () => {
     const encoded = {
       task: 'sliding-window',
-      version: 1,
-      options: { windowSeconds: 10, clock: 'event' },
+      version: 2,
+      options: { windowSeconds: 10, clock: 'event', maxServices: 10_000 },
       state: {
         newest: 20,
         late: 2,
@@ -438,7 +438,7 @@ describe('SlidingWindowState (encode and decode)', () => {
 
   it('refuses another task, another version and other options, naming the option', () => {
     expect(refusal({ ...valid(), task: 'running-average' })).toMatch(/running-average/);
-    expect(refusal({ ...valid(), version: 2 })).toMatch(/version 2/);
+    expect(refusal({ ...valid(), version: 1 })).toMatch(/version 1/);
     expect(refusal(valid(), { windowSeconds: 30 })).toMatch(/windowSeconds: 60 and 30/);
     expect(refusal(valid(), { windowSeconds: 60, clock: 'processing' })).toMatch(/clock/);
     expect(refusal(withOptions({ windowSeconds: 60 }))).toMatch(/clock/);
