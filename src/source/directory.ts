@@ -15,8 +15,6 @@ import { OpenFile } from './open-file.js';
 import type { FileScanner, SourceBatch, SourceOptions } from './types.js';
 import { badUtf8Reason, type InvalidValue, summarizeInvalid } from './validate-values.js';
 
-export { CHANGE_RECHECK_MS } from './directory-watcher.js';
-
 /** How long a `.json` file that does not parse must stay unchanged before it is broken. */
 export const SETTLE_MS = 2000;
 
@@ -353,7 +351,10 @@ class DirectoryReader {
       const stats = await own.stat();
       const snapshot = { size: stats.size, mtimeMs: stats.mtimeMs };
       if (!stats.isFile() || stats.size > WHOLE_FILE_LIMIT) return snapshot;
-      return { ...snapshot, bytes: await own.readFile() };
+      const bytes = await own.readFile();
+      // The size of what was read: a file written between the stat and the read then differs
+      // from the size its identity was decided on, and is looked at again.
+      return { ...snapshot, size: bytes.length, bytes };
     } finally {
       if (handle === undefined) own.close();
     }

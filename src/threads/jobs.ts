@@ -53,8 +53,11 @@ export function runJob(job: Job): [ScanResult | ReducedBatch, ArrayBuffer[]] {
     if (stats.size > WHOLE_FILE_LIMIT) {
       return [{ size: stats.size, mtimeMs: stats.mtimeMs, read: undefined }, []];
     }
-    const [read, transfer] = encodeRead(readJsonDocument(readFileSync(fd), job.first));
-    return [{ size: stats.size, mtimeMs: stats.mtimeMs, read }, transfer];
+    const bytes = readFileSync(fd);
+    const [read, transfer] = encodeRead(readJsonDocument(bytes, job.first));
+    // The size of what was read: a file written between the stat and the read then differs
+    // from the size its identity was decided on, and is looked at again.
+    return [{ size: bytes.length, mtimeMs: stats.mtimeMs, read }, transfer];
   } finally {
     closeSync(fd);
   }
