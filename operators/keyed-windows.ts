@@ -13,6 +13,7 @@ import {
   nullableNumberField,
   numberField,
   openEncoded,
+  requireKnownOptions,
   requireSameOptions,
   requireWithinLimit,
   StateError,
@@ -655,11 +656,7 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
 
 /** The settings of a decoded state's options, refused unless each is known and in range. */
 function decodeSettings(options: EncodedState['options']): Settings {
-  for (const name of Object.keys(options)) {
-    if (!(OPTION_NAMES as readonly string[]).includes(name)) {
-      throw corrupt(`unknown option ${JSON.stringify(name)}`);
-    }
-  }
+  requireKnownOptions(TASK, options, OPTION_NAMES);
   const given: { [name: string]: number } = {};
   for (const name of OPTION_NAMES) given[name] = numberField(TASK, options, name);
   try {

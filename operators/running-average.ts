@@ -9,6 +9,7 @@ import {
   maxServicesOption,
   nullableNumberField,
   openEncoded,
+  requireKnownOptions,
   requireSameOptions,
   StateError,
   type TaskState,
@@ -146,11 +147,7 @@ export class RunningAverageState implements TaskState<RunningAverageState, Runni
     const expected =
       options === undefined ? undefined : RunningAverageState.create(options).options;
     const opened = openEncoded(encoded, TASK, VERSION, expected);
-    for (const name of Object.keys(opened.options)) {
-      if (name !== 'maxServices') {
-        throw new StateError(`${TASK} state: unknown option ${JSON.stringify(name)}`);
-      }
-    }
+    requireKnownOptions(TASK, opened.options, ['maxServices']);
     const maxServices = maxServicesOption(TASK, opened.options);
     const { state } = opened;
     const counts = SuccessCounts.decodeFields(TASK, state, maxServices);

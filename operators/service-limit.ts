@@ -14,12 +14,17 @@ export const OTHER_SERVICES = '(other)';
 /** Services a state keeps apart by default: far above a fleet's, far below a runaway's. */
 export const DEFAULT_MAX_SERVICES = 10_000;
 
+/** Whether `value` can bound the services of a state: an integer >= 1. */
+export function isMaxServices(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 1;
+}
+
 /**
  * `maxServices` checked: an integer >= 1.
  * @throws {RangeError} otherwise.
  */
 export function checkMaxServices(value: number): number {
-  if (!(Number.isSafeInteger(value) && value >= 1)) {
+  if (!isMaxServices(value)) {
     throw new RangeError(`maxServices must be an integer >= 1, got ${value}`);
   }
   return value;

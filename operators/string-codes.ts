@@ -54,6 +54,17 @@ export class StringCodes {
     return kept >= this.limit;
   }
 
+  /** Whether coding `texts` now would code one of them as `overflow`. */
+  wouldFold(texts: readonly string[]): boolean {
+    if (this.limit === Number.POSITIVE_INFINITY) return false;
+    const kept = this.values.length - (this.byText.has(this.overflow) ? 1 : 0);
+    let fresh = 0;
+    for (const text of texts) {
+      if (text !== this.overflow && !this.byText.has(text)) fresh += 1;
+    }
+    return kept + fresh > this.limit;
+  }
+
   /** Whether a new string was coded as `overflow` by this coder (a count it does not save). */
   get overflowed(): boolean {
     return this.foldedCount > 0;

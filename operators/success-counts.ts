@@ -66,6 +66,11 @@ export class SuccessCounts {
     return this.codes.overflowed;
   }
 
+  /** Whether adding counts of these services would count one of them as `(other)`. */
+  wouldOverflow(services: readonly string[]): boolean {
+    return this.codes.wouldFold(services);
+  }
+
   /** Valid events, with or without a status. */
   get events(): number {
     return this.eventCount;

@@ -9,7 +9,7 @@
 import type { EventBatch } from './batch.js';
 import type { Column } from './columns.js';
 import type { TaskName, TaskRecord } from './records.js';
-import { OTHER_SERVICES } from './service-limit.js';
+import { isMaxServices, OTHER_SERVICES } from './service-limit.js';
 
 /** A state as JSON: safe to write to a file, send over a network, and read back. */
 export interface EncodedState {
@@ -94,6 +94,19 @@ export function requireSameOptions(
   }
 }
 
+/** @throws {StateError} naming the first option of a decoded state that is not in `names`. */
+export function requireKnownOptions(
+  task: TaskName,
+  options: EncodedState['options'],
+  names: readonly string[],
+): void {
+  for (const name of Object.keys(options)) {
+    if (!names.includes(name)) {
+      throw new StateError(`${task} state: unknown option ${JSON.stringify(name)}`);
+    }
+  }
+}
+
 /** A field of a decoded state that must be a finite number. */
 export function numberField(task: TaskName, state: object, name: string): number {
   const value = (state as { [field: string]: unknown })[name];
@@ -152,10 +165,10 @@ export function requireWithinLimit(
   }
 }
 
-/** The `maxServices` option of a decoded state's options. */
+/** The `maxServices` option of a decoded state's options (`checkMaxServices`'s rule). */
 export function maxServicesOption(task: TaskName, options: object): number {
   const value = (options as { readonly maxServices?: unknown }).maxServices;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+  if (!isMaxServices(value)) {
     throw new StateError(`${task} state: maxServices is ${describe(value)}, not an integer >= 1`);
   }
   return value;

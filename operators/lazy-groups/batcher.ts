@@ -52,6 +52,11 @@ export class PendingColumns {
     return this.count;
   }
 
+  /** The services of the waiting events. */
+  get services(): readonly string[] {
+    return this.codes.values;
+  }
+
   /** Appends every event of `batch`; returns the batches it completed, in order. */
   append(batch: EventBatch): PendingBatch[] {
     const { serviceNames, serviceIds, statuses, times } = batch;

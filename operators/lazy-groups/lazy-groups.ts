@@ -145,7 +145,7 @@ export function lazyGroups(
   const { onBatchReduced } = settings;
   return (source) =>
     defer(() => {
-      const state = options.state ?? LazyGroupsState.create(settings);
+      const state = options.state ?? LazyGroupsState.create(options);
       const reducer = settings.reducer({ batchSize: state.batchSize });
       const mergeIntoTotals = (reduced: Reduced | Flush): BatchedLazyGroupsRecord => {
         if (reduced === IDLE) return state.finalRecords()[0]!;
@@ -215,10 +215,6 @@ function finalRecord(
 }
 
 interface Settings {
-  readonly batchSize: number;
-  readonly bucketSeconds: number;
-  readonly groupEverySeconds: number | undefined;
-  readonly maxServices: number;
   readonly idleMs: number;
   readonly scheduler: SchedulerLike;
   readonly onBatchReduced: ((info: BatchReducedInfo) => void) | undefined;
@@ -227,7 +223,9 @@ interface Settings {
 
 function validate(options: LazyGroupsOptions): Settings {
   const { state } = options;
-  if (state !== undefined) {
+  // The state's own options are valid; the others are checked now, not at subscription.
+  if (state === undefined) validateStateOptions(options);
+  else {
     for (const [name, given, own] of [
       ['batchSize', options.batchSize, state.batchSize],
       ['groupEverySeconds', options.groupEverySeconds, state.groupEverySeconds],
@@ -238,22 +236,9 @@ function validate(options: LazyGroupsOptions): Settings {
       }
     }
   }
-  const { batchSize, bucketSeconds, maxServices } = validateStateOptions(
-    state === undefined
-      ? options
-      : {
-          batchSize: state.batchSize,
-          groupEverySeconds: state.groupEverySeconds,
-          maxServices: state.maxServices,
-        },
-  );
   const idleMs = options.idleMs ?? LAZY_GROUPS_DEFAULTS.idleMs;
   if (!(idleMs >= 0)) throw new RangeError(`idleMs must be a number >= 0, got ${idleMs}`);
   return {
-    batchSize,
-    bucketSeconds,
-    groupEverySeconds: bucketSeconds > 0 ? bucketSeconds : undefined,
-    maxServices,
     idleMs,
     scheduler: options.scheduler ?? asyncScheduler,
     onBatchReduced: options.onBatchReduced,

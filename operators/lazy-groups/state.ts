@@ -77,6 +77,7 @@ export class LazyGroupsState implements TaskState<LazyGroupsState, BatchedLazyGr
   readonly task = TASK;
   private reducedBatches: number;
   private inFlight = 0;
+  private readonly settledWaiters: (() => void)[] = [];
 
   private constructor(
     /** Events per batch. */
@@ -115,10 +116,12 @@ export class LazyGroupsState implements TaskState<LazyGroupsState, BatchedLazyGr
 
   /**
    * Whether a service was counted as `(other)` for want of room since this state was made
-   * or decoded (a saved state keeps no such flag).
+   * or decoded (a saved state keeps no such flag), or will be once the partial batch is
+   * reduced (the final records reduce it on a copy).
    */
   get overflowed(): boolean {
-    return this.totals.counts.overflowed;
+    const { counts } = this.totals;
+    return counts.overflowed || counts.wouldOverflow(this.partial.services);
   }
 
   /** Batches reduced into the totals so far. */
@@ -138,6 +141,12 @@ export class LazyGroupsState implements TaskState<LazyGroupsState, BatchedLazyGr
    */
   get reducing(): number {
     return this.inFlight;
+  }
+
+  /** Resolves once no batch handed out by {@link cut} is still being reduced. */
+  whenSettled(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
   }
 
   /** Adds one batch of events: the batches it completes are reduced here and now. */
@@ -165,6 +174,7 @@ export class LazyGroupsState implements TaskState<LazyGroupsState, BatchedLazyGr
     if (this.inFlight === 0) throw new StateError(`${TASK} state: no batch was handed out`);
     this.include(reduced, dictionary);
     this.inFlight -= 1;
+    if (this.inFlight === 0) for (const resolve of this.settledWaiters.splice(0)) resolve();
     return this;
   }
 

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { EventBatch } from '../../operators/batch.js';
 import type { LogEvent } from '../../operators/event.js';
 import { KeyedWindowsState } from '../../operators/keyed-windows.js';
+import type { PendingBatch } from '../../operators/lazy-groups/batcher.js';
+import { reduceEncodedBatch } from '../../operators/lazy-groups/kernel.js';
 import { LazyGroupsState } from '../../operators/lazy-groups/state.js';
 import { RunningAverageState } from '../../operators/running-average.js';
 import { checkMaxServices, OTHER_SERVICES } from '../../operators/service-limit.js';
@@ -186,11 +188,25 @@ const fieldOf = (encoded: EncodedState, name: string) =>
 
 const WINDOW = 3600;
 
+/** A state type's create and decode, with `others` for its options besides maxServices. */
+function shapedBy<S, O extends object>(
+  type: {
+    readonly name: string;
+    create(options: O & { maxServices: number }): S;
+    decode(encoded: unknown, options?: O & { maxServices: number }): S;
+  },
+  others: O,
+): Pick<Subject<S>, 'name' | 'create' | 'decode'> {
+  return {
+    name: type.name,
+    create: (maxServices) => type.create({ ...others, maxServices }),
+    decode: (encoded, maxServices) =>
+      type.decode(encoded, maxServices === undefined ? undefined : { ...others, maxServices }),
+  };
+}
+
 const runningAverage: Subject<RunningAverageState> = {
-  name: 'RunningAverageState',
-  create: (maxServices) => RunningAverageState.create({ maxServices }),
-  decode: (encoded, maxServices) =>
-    RunningAverageState.decode(encoded, maxServices === undefined ? undefined : { maxServices }),
+  ...shapedBy(RunningAverageState, {}),
   hit: isSuccess,
   tallies: (state) => {
     const record = state.record();
@@ -203,13 +219,7 @@ const runningAverage: Subject<RunningAverageState> = {
 };
 
 const slidingWindow: Subject<SlidingWindowState> = {
-  name: 'SlidingWindowState',
-  create: (maxServices) => SlidingWindowState.create({ windowSeconds: WINDOW, maxServices }),
-  decode: (encoded, maxServices) =>
-    SlidingWindowState.decode(
-      encoded,
-      maxServices === undefined ? undefined : { windowSeconds: WINDOW, maxServices },
-    ),
+  ...shapedBy(SlidingWindowState, { windowSeconds: WINDOW }),
   hit: isFailure,
   tallies: (state) => {
     const record = state.record();
@@ -219,13 +229,7 @@ const slidingWindow: Subject<SlidingWindowState> = {
 };
 
 const lazyGroups: Subject<LazyGroupsState> = {
-  name: 'LazyGroupsState',
-  create: (maxServices) => LazyGroupsState.create({ batchSize: 4, maxServices }),
-  decode: (encoded, maxServices) =>
-    LazyGroupsState.decode(
-      encoded,
-      maxServices === undefined ? undefined : { batchSize: 4, maxServices },
-    ),
+  ...shapedBy(LazyGroupsState, { batchSize: 4 }),
   hit: isSuccess,
   tallies: (state) => {
     const [record] = state.finalRecords();
@@ -238,10 +242,7 @@ const lazyGroups: Subject<LazyGroupsState> = {
 };
 
 const keyedWindows: Subject<KeyedWindowsState> = {
-  name: 'KeyedWindowsState',
-  create: (maxServices) => KeyedWindowsState.create({ maxServices }),
-  decode: (encoded, maxServices) =>
-    KeyedWindowsState.decode(encoded, maxServices === undefined ? undefined : { maxServices }),
+  ...shapedBy(KeyedWindowsState, {}),
   hit: isSuccess,
   tallies: (state) => {
     const services = talliesOf<Counted>(state.finalRecords(), (r) => r.successes);
@@ -375,6 +376,41 @@ describe('RunningAverageState merge past the bound', () => {
     expect(merged.record().total).toBe(5);
     expect(merged.tally('p')).toEqual({ successes: 1, total: 1 });
     expect(merged.tally(OTHER)).toEqual({ successes: 2, total: 2 });
+  });
+});
+
+describe('LazyGroupsState past the bound in its partial batch', () => {
+  it('says so before the partial batch is reduced, as its final records will show', () => {
+    const state = LazyGroupsState.create({ batchSize: 50, maxServices: 2 });
+    state.add(EventBatch.of(['a', 'b', 'c'].map((service, i) => event(service, i, 200))));
+    expect(state.pending).toBe(3);
+    expect(state.overflowed).toBe(true);
+    const [final] = state.finalRecords();
+    expect(final!.services.map((s) => s.service)).toEqual([OTHER, 'a', 'b']);
+    const within = LazyGroupsState.create({ batchSize: 50, maxServices: 3 });
+    within.add(EventBatch.of(['a', 'b', 'c'].map((service, i) => event(service, i, 200))));
+    expect(within.overflowed).toBe(false);
+  });
+});
+
+describe('LazyGroupsState.whenSettled', () => {
+  it('resolves at once with nothing out, else once the last batch handed out is absorbed', async () => {
+    const state = LazyGroupsState.create({ batchSize: 1 });
+    await state.whenSettled();
+    const [first, second] = state.cut(EventBatch.of([event('a', 0, 200), event('b', 1, 500)])) as [
+      PendingBatch,
+      PendingBatch,
+    ];
+    let settled = false;
+    const waiting = state.whenSettled().then(() => {
+      settled = true;
+    });
+    state.absorb(reduceEncodedBatch(first.encoded), first.dictionary);
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    state.absorb(reduceEncodedBatch(second.encoded), second.dictionary);
+    await waiting;
+    expect(state.reducing).toBe(0);
   });
 });
 
