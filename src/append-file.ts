@@ -47,7 +47,7 @@ interface Chunk {
 }
 
 /**
- * A file that NDJSON lines are appended to (the `--forward` and `--late-output` files).
+ * A file that NDJSON lines are appended to (the `--forward` file).
  * Lines are buffered and written in large writes, one at a time, so millions of lines cost
  * few system calls. A write failure (a full disk, an I/O error) never throws and never
  * leaves half a line: the file is cut back to the last whole line, reported once through

@@ -42,16 +42,16 @@ export interface Checkpoint {
   readonly forward: OutputLength | null;
 }
 
-/** A checkpoint as read back: the same, with the file positions ready for the source. */
-export interface ResumePoint extends Checkpoint {
+/** A checkpoint as read back: the same, with the file positions decoded for the source. */
+export interface ResumePoint extends Omit<Checkpoint, 'files'> {
   readonly cursors: FileCursors;
   /** The checkpoint file, for messages. */
   readonly path: string;
 }
 
 /**
- * The checkpoint in `dir`, or `undefined` when there is none yet (the directory is missing
- * or empty: a first run).
+ * The checkpoint in `dir` (a directory: see {@link lockCheckpoint}), or `undefined` when
+ * there is none yet (a first run).
  * @throws {UsageError} naming the file when it cannot be read, is corrupt or of another
  * format version.
  */
@@ -63,7 +63,6 @@ export async function readCheckpoint(dir: string): Promise<ResumePoint | undefin
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
     if (code === 'ENOENT') return undefined;
-    if (code === 'ENOTDIR') throw new UsageError(`--checkpoint ${dir}: not a directory`);
     throw new UsageError(`checkpoint ${path}: ${message}`);
   }
   const corrupt = (why: string) => new UsageError(`checkpoint ${path}: corrupt (${why})`);
@@ -101,7 +100,6 @@ export async function readCheckpoint(dir: string): Promise<ResumePoint | undefin
     source,
     batch: batch as number,
     file,
-    files: files as EncodedCursor[],
     states: states as EncodedState[],
     forward: forward as OutputLength | null,
     cursors,
@@ -136,7 +134,10 @@ export async function lockCheckpoint(dir: string): Promise<() => Promise<void>> 
   try {
     await mkdir(dir, { recursive: true });
   } catch (error) {
-    throw new UsageError(`--checkpoint ${dir}: ${(error as Error).message}`);
+    // EEXIST: `dir` is a file; ENOTDIR: one of its parents is.
+    const { code, message } = error as NodeJS.ErrnoException;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'not a directory' : message;
+    throw new UsageError(`--checkpoint ${dir}: ${why}`);
   }
   for (;;) {
     try {
@@ -237,7 +238,13 @@ export class Checkpointer {
 function isEncodedState(value: unknown): value is EncodedState {
   if (typeof value !== 'object' || value === null) return false;
   const { task, options, state } = value as Record<string, unknown>;
-  return typeof task === 'string' && typeof options === 'object' && typeof state === 'object';
+  // A resumed run compares the options before it decodes the state, and that needs an object.
+  return (
+    typeof task === 'string' &&
+    typeof options === 'object' &&
+    options !== null &&
+    typeof state === 'object'
+  );
 }
 
 function isOutputLength(value: unknown): value is OutputLength {

@@ -29,8 +29,8 @@ const UNSAFE = new RegExp(UNSAFE_CHARACTER, 'gu');
 /** Splits text into safe runs (even indices) and single unsafe code points (odd indices). */
 const UNSAFE_SPLIT = new RegExp(`(${UNSAFE_CHARACTER})`, 'u');
 
-/** What marks text cut short. One column wide. */
-const ELLIPSIS = '…';
+/** What marks text cut short, here and on the dashboard. One column wide. */
+export const ELLIPSIS = '…';
 
 /** Short escapes for the controls people know by them. */
 const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };

@@ -212,13 +212,10 @@ async function build(
   }
 
   const outputs = batches.pipe(
-    tap({
-      next: (next) => {
-        batch = next.index;
-        file = next.file;
-        edges.onBatch?.(next);
-      },
-      complete: reportOverflow,
+    tap((next) => {
+      batch = next.index;
+      file = next.file;
+      edges.onBatch?.(next);
     }),
     map((next) => next.batch),
     // Every operator is subscribed before the source starts and receives each batch in
@@ -233,6 +230,9 @@ async function build(
         ),
       ),
     ),
+    // Once every task is done, not when the source is: Task 5 may still be taking in batches
+    // reduced on other threads, and the services past the bound are then in its totals.
+    tap({ complete: reportOverflow }),
   );
 
   return {
@@ -278,10 +278,7 @@ async function resumePointOf(
 
 /** Waits until every state can be encoded (no batch of Task 5 still being reduced). */
 async function settled(states: ReadonlyMap<TaskName, AnyTaskState>): Promise<void> {
-  const lazy = states.get('lazy-groups') as LazyGroupsState | undefined;
-  while (lazy !== undefined && lazy.reducing > 0) {
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
+  await (states.get('lazy-groups') as LazyGroupsState | undefined)?.whenSettled();
 }
 
 type TaskOperator = OperatorFunction<OperatorInput, TaskRecord>;

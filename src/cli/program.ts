@@ -29,7 +29,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : USAGE_EXIT;
     }
-    printError((error as Error).message, (text) => process.stderr.write(text));
+    // A thrown value need not be an Error, and escaping needs a string.
+    const message = error instanceof Error ? error.message : String(error);
+    printError(message, (text) => process.stderr.write(text));
     return error instanceof UsageError ? USAGE_EXIT : 1;
   }
 }

@@ -1,7 +1,6 @@
-import { stripForTerminal } from '../terminal-text.js';
+import { ELLIPSIS, stripForTerminal } from '../terminal-text.js';
 
-/** What marks text cut short. One column wide. */
-export const ELLIPSIS = '…';
+export { ELLIPSIS };
 
 /**
  * Raw log text beyond this many UTF-16 units is not even scanned: no terminal line is that
