@@ -142,7 +142,7 @@ export class DirectoryWatcher {
 
   /** The names of the directory that the reader would read. */
   private async names(): Promise<string[]> {
-    return (await readdir(this.dir)).filter((name) => this.accepts(name) && name !== '.');
+    return (await readdir(this.dir)).filter(this.accepts);
   }
 
   private removed(): void {

@@ -1,4 +1,4 @@
-import { constants, lstatSync, type Stats } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { readdir, realpath } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -10,7 +10,7 @@ import { type FileCursor, FileCursors } from './file-cursors.js';
 import { FINGERPRINT_BYTES, fingerprintOf, startsAsBefore } from './file-identity.js';
 import { type FileKind, fileKind } from './file-kind.js';
 import { type JsonRead, readJsonDocument, splitLargeArray, WHOLE_FILE_LIMIT } from './json.js';
-import { NdjsonTail } from './ndjson.js';
+import { type LinesRead, type NdjsonChunk, NdjsonTail } from './ndjson.js';
 import { OpenFile } from './open-file.js';
 import type { FileScanner, SourceBatch, SourceOptions } from './types.js';
 import { badUtf8Reason, type InvalidValue, summarizeInvalid } from './validate-values.js';
@@ -50,7 +50,14 @@ export function directorySource(dir: string, options: SourceOptions): Observable
 
 class DirectoryReader {
   private readonly cursors: FileCursors;
+  /** Names to read, in order. */
   private readonly queue = new Set<string>();
+  /**
+   * The `.json` names of {@link queue}, in the same order: {@link readAhead} looks at the
+   * first few, where a look through the queue would pass over every other file first (over a
+   * directory of NDJSON files, the whole queue for each file read).
+   */
+  private readonly queuedJson = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly ahead = new Map<string, Promise<JsonSnapshot>>();
   /** Names skipped with a notice, and why: told once until the reason changes. */
@@ -97,7 +104,8 @@ class DirectoryReader {
     const present = await this.filesPresent();
     const toldMeanwhile = [...this.queue];
     this.queue.clear();
-    for (const name of [...present, ...toldMeanwhile]) this.queue.add(name);
+    this.queuedJson.clear();
+    for (const name of [...present, ...toldMeanwhile]) this.addToQueue(name);
     while (!this.closed && !this.stopping) {
       const next = this.queue.values().next();
       if (next.done) {
@@ -108,6 +116,7 @@ class DirectoryReader {
         continue;
       }
       this.queue.delete(next.value);
+      this.queuedJson.delete(next.value);
       this.readAhead();
       await this.betweenBatches();
       if (this.closed || this.stopping) break;
@@ -158,8 +167,13 @@ class DirectoryReader {
 
   private enqueue(name: string): void {
     if (this.closed || this.stopping) return;
-    this.queue.add(name);
+    this.addToQueue(name);
     this.wakeUp();
+  }
+
+  private addToQueue(name: string): void {
+    this.queue.add(name);
+    if (fileKind(name) === 'json') this.queuedJson.add(name);
   }
 
   private async enqueuePresent(): Promise<void> {
@@ -197,7 +211,7 @@ class DirectoryReader {
       cursor.tail = undefined;
       let handle: OpenFile | undefined;
       try {
-        handle = OpenFile.open(join(this.dir, cursor.name), READ_FLAGS);
+        handle = OpenFile.open(join(this.dir, cursor.name));
         const stats = handle.stat();
         const same = stats.isFile() && stats.dev === cursor.dev && stats.ino === cursor.ino;
         if (same && stats.size >= tail.bytesRead) {
@@ -221,9 +235,8 @@ class DirectoryReader {
    */
   private readAhead(): void {
     let started = 0;
-    for (const name of this.queue) {
+    for (const name of this.queuedJson) {
       if (started === READ_AHEAD_FILES) return;
-      if (fileKind(name) !== 'json') continue;
       started += 1;
       if (this.ahead.has(name)) continue;
       const pending = this.fetchJson(name, this.cursors.named(name)?.consumed ?? 0);
@@ -268,7 +281,7 @@ class DirectoryReader {
     const entry = lstatSync(path);
     if (entry.isSymbolicLink()) return this.skipLink(name, path);
     if (!entry.isFile()) return this.skip(name, NOT_REGULAR);
-    return OpenFile.open(path, READ_FLAGS);
+    return OpenFile.open(path);
   }
 
   /**
@@ -337,26 +350,23 @@ class DirectoryReader {
     }
   }
 
-  /** A `.json` file's size and time, and its bytes or, on a reader thread, its events. */
-  private async fetchJson(name: string, first: number, handle?: OpenFile): Promise<JsonSnapshot> {
+  /**
+   * A `.json` file read ahead of its turn: its size and time, and its bytes or, on a reader
+   * thread, its events from element `first` on.
+   */
+  private async fetchJson(name: string, first: number): Promise<JsonSnapshot> {
     const path = join(this.dir, name);
-    if (this.readers && handle === undefined) {
+    if (this.readers) {
       // The reader thread opens it as the reader here does (no link, no blocking on a FIFO)
       // and refuses anything but a regular file: the read is then done again, here.
       const { size, mtimeMs, read } = await this.readers.scan(path, first);
       return { size, mtimeMs, scanned: read && { first, read } };
     }
-    const own = handle ?? OpenFile.open(path, READ_FLAGS);
+    const handle = OpenFile.open(path);
     try {
-      const stats = await own.stat();
-      const snapshot = { size: stats.size, mtimeMs: stats.mtimeMs };
-      if (!stats.isFile() || stats.size > WHOLE_FILE_LIMIT) return snapshot;
-      const bytes = await own.readFile();
-      // The size of what was read: a file written between the stat and the read then differs
-      // from the size its identity was decided on, and is looked at again.
-      return { ...snapshot, size: bytes.length, bytes };
+      return await snapshotOf(handle);
     } finally {
-      if (handle === undefined) own.close();
+      handle.close();
     }
   }
 
@@ -366,7 +376,7 @@ class DirectoryReader {
     stats: Stats,
     ahead: Promise<JsonSnapshot> | undefined,
   ): Promise<void> {
-    const signature = `${stats.size}:${stats.mtimeMs}`;
+    const signature = signatureOf(stats);
     if (cursor.signature === signature) return;
     if (stats.size > WHOLE_FILE_LIMIT) {
       return this.readLargeJson(this.kept(cursor), handle, stats, signature);
@@ -375,13 +385,11 @@ class DirectoryReader {
     // A read ahead that failed (the file gone, or a link then) is done again now, and reported.
     let file = await ahead?.catch(() => undefined);
     // Read ahead before its turn: use it only if it is still the file as it is now.
-    if (file === undefined || file.size !== stats.size || file.mtimeMs !== stats.mtimeMs) {
-      file = await this.fetchJson(name, cursor.consumed, handle);
+    if (file === undefined || signatureOf(file) !== signature) {
+      file = await snapshotOf(handle);
       // Changed since `stats`, on which its identity was decided (a rewrite in place caught
       // empty, then read whole): look at it again once the writer is done.
-      if (file.size !== stats.size || file.mtimeMs !== stats.mtimeMs) {
-        return this.recheckLater(name, RECHECK_CHANGED_MS);
-      }
+      if (signatureOf(file) !== signature) return this.recheckLater(name, RECHECK_CHANGED_MS);
     }
     // The pool is shared, so closing does not cancel its scans: one may end after close.
     if (this.closed) return;
@@ -396,8 +404,7 @@ class DirectoryReader {
     if (!document.ok) {
       // A file still being written does not parse yet: it is broken only once it has stopped
       // changing for SETTLE_MS and still does not parse.
-      const age = Date.now() - stats.mtimeMs;
-      if (age < SETTLE_MS) return this.recheckLater(name, SETTLE_MS - age + 50);
+      if (this.recheckUnsettled(name, stats.mtimeMs)) return;
       this.kept(cursor).signature = signature;
       return this.broken(name, document.reason);
     }
@@ -423,10 +430,11 @@ class DirectoryReader {
     // written; `consumed` keeps them from being read twice when it grows.
     for await (const part of splitLargeArray(handle, stats.size, cursor.consumed)) {
       if ('error' in part) {
-        const age = Date.now() - stats.mtimeMs;
-        if (age >= SETTLE_MS) return this.broken(cursor.name, part.error);
+        if (!this.recheckUnsettled(cursor.name, stats.mtimeMs)) {
+          return this.broken(cursor.name, part.error);
+        }
         cursor.signature = null;
-        return this.recheckLater(cursor.name, SETTLE_MS - age + 50);
+        return;
       }
       cursor.consumed = Math.max(cursor.consumed, part.next);
       this.emitBatch(
@@ -459,7 +467,7 @@ class DirectoryReader {
     if (!tail.unterminated && !this.closed) cursor.tail = undefined;
   }
 
-  private emitNdjson(cursor: FileCursor, chunk: NdjsonRead): void {
+  private emitNdjson(cursor: FileCursor, chunk: NdjsonChunk & LinesRead): void {
     cursor.offset = chunk.offset;
     cursor.lines = chunk.lines;
     if (chunk.badUtf8Lines.length > 0) this.warn(cursor.name, badUtf8Reason(chunk.badUtf8Lines));
@@ -473,6 +481,17 @@ class DirectoryReader {
     if (batch.length === 0) return;
     this.index += 1;
     this.emit({ index: this.index, file, batch, invalid: invalid.length });
+  }
+
+  /**
+   * Whether the file, last changed at `mtimeMs`, has changed within {@link SETTLE_MS}: then it
+   * is looked at again once it has been unchanged that long.
+   */
+  private recheckUnsettled(name: string, mtimeMs: number): boolean {
+    const age = Date.now() - mtimeMs;
+    if (age >= SETTLE_MS) return false;
+    this.recheckLater(name, SETTLE_MS - age + 50);
+    return true;
   }
 
   private recheckLater(name: string, delayMs: number): void {
@@ -506,16 +525,11 @@ class DirectoryReader {
 
 const NOT_REGULAR = 'not a regular file (a FIFO, socket or device)';
 
-/** Never through a link, never blocking on a FIFO or device put in the file's place. */
-const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
-
 /** How soon a file that changed while it was being looked at is looked at again. */
 const RECHECK_CHANGED_MS = 50;
 
 /** `.json` files read ahead of the one being processed. */
 const READ_AHEAD_FILES = 4;
-
-type NdjsonRead = ReturnType<NdjsonTail['finish']> extends Generator<infer C> ? C : never;
 
 /**
  * A `.json` file as fetched: its size and time, and for a file small enough to be parsed
@@ -526,6 +540,25 @@ interface JsonSnapshot {
   readonly mtimeMs: number;
   readonly bytes?: Buffer;
   readonly scanned?: { readonly first: number; readonly read: JsonRead } | undefined;
+}
+
+/**
+ * The open `.json` file's size and time, and its bytes when it is a regular file small enough
+ * to be parsed whole.
+ */
+async function snapshotOf(handle: OpenFile): Promise<JsonSnapshot> {
+  const stats = handle.stat();
+  const snapshot = { size: stats.size, mtimeMs: stats.mtimeMs };
+  if (!stats.isFile() || stats.size > WHOLE_FILE_LIMIT) return snapshot;
+  const bytes = await handle.readFile();
+  // The size of what was read: a file written between the stat and the read then differs
+  // from the size its identity was decided on, and is looked at again.
+  return { ...snapshot, size: bytes.length, bytes };
+}
+
+/** What tells two looks at a `.json` file apart: its size and modification time. */
+function signatureOf(file: { readonly size: number; readonly mtimeMs: number }): string {
+  return `${file.size}:${file.mtimeMs}`;
 }
 
 /** Whether `path` names an entry of the directory `root` itself, not of a subdirectory. */

@@ -62,7 +62,14 @@ export class FileCursors {
 
   /** Keeps `cursor` under its name and inode, replacing any other cursor under either. */
   keep(cursor: FileCursor): void {
-    this.track(cursor);
+    const key = inodeKey(cursor.dev, cursor.ino);
+    const before = this.byInode.get(key);
+    if (before !== undefined && before !== cursor && this.byName.get(before.name) === before) {
+      this.byName.delete(before.name);
+    }
+    this.byInode.set(key, cursor);
+    // Another file under this name keeps its inode entry: it may have been renamed.
+    this.byName.set(cursor.name, cursor);
   }
 
   /** Whether `cursor` is the one kept for its inode. */
@@ -79,7 +86,7 @@ export class FileCursors {
     cursor.name = name;
     cursor.dev = dev;
     cursor.ino = ino;
-    this.track(cursor);
+    this.keep(cursor);
   }
 
   /** Every cursor. */
@@ -120,20 +127,9 @@ export class FileCursors {
     for (const [at, value] of encoded.entries()) {
       const cursor = decodeCursor(value);
       if (cursor === undefined) throw new Error(`files[${at}]: not a file position`);
-      cursors.track(cursor);
+      cursors.keep(cursor);
     }
     return cursors;
-  }
-
-  private track(cursor: FileCursor): void {
-    const key = inodeKey(cursor.dev, cursor.ino);
-    const before = this.byInode.get(key);
-    if (before !== undefined && before !== cursor && this.byName.get(before.name) === before) {
-      this.byName.delete(before.name);
-    }
-    this.byInode.set(key, cursor);
-    // Another file under this name keeps its inode entry: it may have been renamed.
-    this.byName.set(cursor.name, cursor);
   }
 }
 
@@ -163,29 +159,16 @@ function decodeCursor(value: unknown): FileCursor | undefined {
   const v = value as Record<string, unknown>;
   if (typeof v.name !== 'string' || !isCount(v.dev) || !isCount(v.ino)) return undefined;
   if (!isFingerprint(v.fingerprint)) return undefined;
-  const base = { name: v.name, dev: v.dev, ino: v.ino, fingerprint: v.fingerprint };
   if (v.kind === 'json') {
     if (!isCount(v.consumed)) return undefined;
     if (v.signature !== null && typeof v.signature !== 'string') return undefined;
-    return {
-      ...base,
-      kind: 'json',
-      consumed: v.consumed,
-      signature: v.signature,
-      offset: 0,
-      lines: 0,
-    };
+    const cursor = FileCursors.fresh(v.name, 'json', v.dev, v.ino, v.fingerprint);
+    return { ...cursor, consumed: v.consumed, signature: v.signature };
   }
   if (v.kind === 'ndjson') {
     if (!isCount(v.offset) || !isCount(v.lines)) return undefined;
-    return {
-      ...base,
-      kind: 'ndjson',
-      consumed: 0,
-      signature: null,
-      offset: v.offset,
-      lines: v.lines,
-    };
+    const cursor = FileCursors.fresh(v.name, 'ndjson', v.dev, v.ino, v.fingerprint);
+    return { ...cursor, offset: v.offset, lines: v.lines };
   }
   return undefined;
 }

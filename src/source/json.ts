@@ -2,7 +2,13 @@ import { isUtf8 } from 'node:buffer';
 import { EventBatch } from '../../operators/batch.js';
 import type { PositionalFile } from './open-file.js';
 import { type ScanPart, scanJsonArray } from './scan-events.js';
-import { BatchCollector, type Clock, MAX_EVENT_BYTES, TOO_LARGE } from './validate-values.js';
+import {
+  BatchCollector,
+  type Clock,
+  MAX_EVENT_BYTES,
+  parseOrReason,
+  TOO_LARGE,
+} from './validate-values.js';
 
 /**
  * Above this size a `.json` file is split element by element instead of parsed whole (a
@@ -21,12 +27,9 @@ export function parseJsonDocument(bytes: Buffer): JsonDocument {
   const badUtf8 = !isUtf8(bytes);
   const text = stripBom(bytes.toString('utf8'));
   if (text.trim().length === 0) return { ok: false, reason: 'empty file' };
-  try {
-    const value: unknown = JSON.parse(text);
-    return { ok: true, values: Array.isArray(value) ? value : [value], badUtf8 };
-  } catch (error) {
-    return { ok: false, reason: `not valid JSON (${(error as Error).message})` };
-  }
+  const parsed = parseOrReason(text);
+  if (!parsed.ok) return parsed;
+  return { ok: true, values: Array.isArray(parsed.value) ? parsed.value : [parsed.value], badUtf8 };
 }
 
 /** A `.json` document read from some element on: its batches, or why it does not parse. */
@@ -122,13 +125,10 @@ export async function* splitLargeArray(
       collector.reject(TOO_LARGE, { index: at });
       return undefined;
     }
-    try {
-      collector.add(JSON.parse(text), { index: at });
-    } catch (error) {
-      const reason = `not valid JSON (${(error as Error).message})`;
-      if (single) return reason;
-      collector.reject(reason, { index: at });
-    }
+    const parsed = parseOrReason(text);
+    if (parsed.ok) collector.add(parsed.value, { index: at });
+    else if (single) return parsed.reason;
+    else collector.reject(parsed.reason, { index: at });
     return undefined;
   };
 

@@ -63,18 +63,8 @@ export class NdjsonTail {
     end: number,
     endOfInput = false,
   ): AsyncGenerator<NdjsonChunk & LinesRead> {
-    const chunk = Buffer.allocUnsafe(Math.min(READ_SIZE, Math.max(end - this.position, 1)));
-    while (this.position < end) {
-      const { bytesRead } = await handle.read(
-        chunk,
-        0,
-        Math.min(chunk.length, end - this.position),
-        this.position,
-      );
-      if (bytesRead === 0) break;
-      this.position += bytesRead;
-      // Copies: `chunk` is reused by the next read.
-      this.buffer.push(Buffer.from(chunk.subarray(0, bytesRead)));
+    for await (const bytes of this.readOn(handle, end)) {
+      this.take(bytes);
       yield* this.scanned(false);
     }
     if (endOfInput) this.buffer.endInput();
@@ -93,21 +83,38 @@ export class NdjsonTail {
    * after it are left as any other unread line is at a stop), then {@link finish}.
    */
   async *finishLine(handle: PositionalFile, end: number): AsyncGenerator<NdjsonChunk & LinesRead> {
+    if (this.buffer.unterminated) {
+      for await (const bytes of this.readOn(handle, end)) {
+        const newline = bytes.indexOf(10);
+        this.take(newline === -1 ? bytes : bytes.subarray(0, newline + 1));
+        if (newline !== -1) break;
+      }
+    }
+    yield* this.finish();
+  }
+
+  /**
+   * The file's bytes from where the last read stopped to `end`, a read at a time, in one
+   * buffer reused by the next read: the caller {@link take}s what it keeps before then.
+   */
+  private async *readOn(handle: PositionalFile, end: number): AsyncGenerator<Buffer> {
     const chunk = Buffer.allocUnsafe(Math.min(READ_SIZE, Math.max(end - this.position, 1)));
-    while (this.buffer.unterminated && this.position < end) {
+    while (this.position < end) {
       const { bytesRead } = await handle.read(
         chunk,
         0,
         Math.min(chunk.length, end - this.position),
         this.position,
       );
-      if (bytesRead === 0) break;
-      const newline = chunk.subarray(0, bytesRead).indexOf(10);
-      const taken = newline === -1 ? bytesRead : newline + 1;
-      this.position += taken;
-      this.buffer.push(Buffer.from(chunk.subarray(0, taken)));
+      if (bytesRead === 0) return;
+      yield chunk.subarray(0, bytesRead);
     }
-    yield* this.finish();
+  }
+
+  /** Bytes read at the position: copied, as `readOn` reuses its buffer. */
+  private take(bytes: Buffer): void {
+    this.position += bytes.length;
+    this.buffer.push(Buffer.from(bytes));
   }
 
   private *scanned(all: boolean): Generator<NdjsonChunk & LinesRead> {

@@ -1,8 +1,11 @@
-import { closeSync, fstatSync, openSync, read, readFile, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, read, readFile, type Stats } from 'node:fs';
 import { promisify } from 'node:util';
 
 const readAt = promisify(read);
 const readWhole = promisify(readFile);
+
+/** Never through a link, never blocking on a FIFO or device put in the file's place. */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
 
 /** What the readers need of an open file: reads at a position. `FileHandle` has it too. */
 export interface PositionalFile {
@@ -24,9 +27,13 @@ export interface PositionalFile {
 export class OpenFile implements PositionalFile {
   private constructor(readonly fd: number) {}
 
-  /** Opens `path` with `flags` (`fs.constants`). */
-  static open(path: string, flags: number): OpenFile {
-    return new OpenFile(openSync(path, flags));
+  /**
+   * Opens `path` for reading, as every reader of log files does (the directory source and
+   * the reader threads alike): `ELOOP` for a symbolic link, and a FIFO or device opened
+   * without blocking, for the caller to refuse on its {@link stat}.
+   */
+  static open(path: string): OpenFile {
+    return new OpenFile(openSync(path, READ_FLAGS));
   }
 
   stat(): Stats {

@@ -11,6 +11,7 @@ import {
   latestTimestamp,
   MAX_EVENT_BYTES,
   type Position,
+  parseOrReason,
   TOO_LARGE,
   validateValue,
 } from './validate-values.js';
@@ -601,19 +602,6 @@ class ColumnsBuilder {
     this.messageIds = grown(this.messageIds, capacity);
     this.times = grown(this.times, capacity);
     this.statuses = grown(this.statuses, capacity);
-  }
-}
-
-/** JSON.parse of one value, or the general path's reason for text that is not JSON. */
-function parseOrReason(
-  text: string,
-):
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly reason: string } {
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch (error) {
-    return { ok: false, reason: `not valid JSON (${(error as Error).message})` };
   }
 }
 

@@ -43,6 +43,22 @@ const IN_THE_FUTURE = `timestamp is more than ${FUTURE_HORIZON_SECONDS / 3600} h
 const TOO_EARLY = 'timestamp is before the range of dates (-8.64e12 s)';
 const TOO_DEEP = `nested more than ${MAX_NESTING} levels deep`;
 
+/**
+ * JSON.parse of one value, or the reason of text that is not JSON, as every reader gives it
+ * (a file, an element, a line).
+ */
+export function parseOrReason(
+  text: string,
+):
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly reason: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, reason: `not valid JSON (${(error as Error).message})` };
+  }
+}
+
 /** The latest timestamp (epoch seconds) an event read at `now` may carry. */
 export function latestTimestamp(now: Clock = Date.now): number {
   return now() / 1000 + FUTURE_HORIZON_SECONDS;

@@ -3,7 +3,7 @@
  * `.json` file for the directory source, and reducing one batch of Task 5. Both move their
  * columns between threads by transfer, not by copy.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import {
   type EncodedBatch,
   type ReducedBatch,
@@ -12,6 +12,7 @@ import {
 } from '../../operators/lazy-groups/kernel.js';
 import { encodeRead, type TransferredRead } from '../source/batch-transfer.js';
 import { readJsonDocument, WHOLE_FILE_LIMIT } from '../source/json.js';
+import { OpenFile } from '../source/open-file.js';
 
 export type Job =
   /** Read the `.json` file at `path` and scan its events from array element `first` on. */
@@ -44,21 +45,21 @@ export function runJob(job: Job): [ScanResult | ReducedBatch, ArrayBuffer[]] {
     const reduced = reduceEncodedBatch(job.batch);
     return [reduced, reducedBuffers(reduced)];
   }
-  // Never through a link, never blocking on a FIFO or device put in the file's place: the
-  // directory source reads those itself (or skips them), so here they are an error.
-  const fd = openSync(job.path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  // Opened as the directory source opens it; a link or anything but a regular file is an
+  // error here: the directory source reads those itself (or skips them).
+  const handle = OpenFile.open(job.path);
   try {
-    const stats = fstatSync(fd);
+    const stats = handle.stat();
     if (!stats.isFile()) throw new Error(`${job.path}: not a regular file`);
     if (stats.size > WHOLE_FILE_LIMIT) {
       return [{ size: stats.size, mtimeMs: stats.mtimeMs, read: undefined }, []];
     }
-    const bytes = readFileSync(fd);
+    const bytes = readFileSync(handle.fd);
     const [read, transfer] = encodeRead(readJsonDocument(bytes, job.first));
     // The size of what was read: a file written between the stat and the read then differs
     // from the size its identity was decided on, and is looked at again.
     return [{ size: bytes.length, mtimeMs: stats.mtimeMs, read }, transfer];
   } finally {
-    closeSync(fd);
+    handle.close();
   }
 }

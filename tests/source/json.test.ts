@@ -43,6 +43,9 @@ async function splitFile(path: string, first = 0): Promise<Part[]> {
   }
 }
 
+/** A valid event at `timestamp`. */
+const eventAt = (timestamp: number) => ({ service: 'api', timestamp, message: 'm' });
+
 const eventsOf = (parts: readonly Part[]) =>
   parts.flatMap((part) => ('collector' in part ? part.collector.events.map((e) => e.event) : []));
 const invalidOf = (parts: readonly Part[]) =>
@@ -182,11 +185,10 @@ describe('splitLargeArray', () => {
 
   it('rejects an element nested too deep, or with a future timestamp, as one invalid event', async () => {
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
-    const valid = (timestamp: number) => ({ service: 'api', timestamp, message: 'm' });
-    const text = `[${JSON.stringify(valid(1))}, {"service":"api","timestamp":2,"message":"m","x":${deep}}, {"service":"api","timestamp":1e300,"message":"m"}, ${JSON.stringify(valid(3))}]`;
+    const text = `[${JSON.stringify(eventAt(1))}, {"service":"api","timestamp":2,"message":"m","x":${deep}}, {"service":"api","timestamp":1e300,"message":"m"}, ${JSON.stringify(eventAt(3))}]`;
     const parts = await split(text);
     expect(errorOf(parts)).toEqual([]);
-    expect(eventsOf(parts)).toEqual([valid(1), valid(3)]);
+    expect(eventsOf(parts)).toEqual([eventAt(1), eventAt(3)]);
     expect(invalidOf(parts)).toEqual([
       { reason: `nested more than ${MAX_NESTING} levels deep`, position: { index: 1 } },
       {
@@ -198,7 +200,6 @@ describe('splitLargeArray', () => {
 
   it('rejects an event over MAX_EVENT_BYTES as one invalid event: an element or the single value', async () => {
     const dir = await tempDir();
-    const valid = (timestamp: number) => ({ service: 'api', timestamp, message: 'm' });
     const huge = async (name: string, before: string, after: string) => {
       const path = join(dir, name);
       const out = createWriteStream(path);
@@ -211,11 +212,11 @@ describe('splitLargeArray', () => {
     };
     const array = await huge(
       'array.json',
-      `[${JSON.stringify(valid(1))},\n`,
-      `,\n${JSON.stringify(valid(3))}]`,
+      `[${JSON.stringify(eventAt(1))},\n`,
+      `,\n${JSON.stringify(eventAt(3))}]`,
     );
     expect(errorOf(array)).toEqual([]);
-    expect(eventsOf(array)).toEqual([valid(1), valid(3)]);
+    expect(eventsOf(array)).toEqual([eventAt(1), eventAt(3)]);
     expect(invalidOf(array)).toEqual([{ reason: TOO_LARGE, position: { index: 1 } }]);
     const single = await huge('single.json', '\n', '\n');
     expect(errorOf(single)).toEqual([]);
