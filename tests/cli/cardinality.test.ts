@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, recordsOf, runCli, tempDir, writeLogFile } from '../support/cli.js';
+import { CLI, event, recordsOf, runCli, tempDir, writeLogFile } from '../support/cli.js';
 import { hasTmux, tmuxServer } from '../support/terminal.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -94,11 +94,9 @@ describe('logstream run over a million distinct services', () => {
 describe('--max-services', () => {
   const services = ['api', 'auth', 'billing', 'cart', 'db', 'edge'];
   const eventsOf = (offset: number) =>
-    services.map((service, i) => ({
-      service,
-      timestamp: 1_700_000_000 + offset + i,
-      message: `HTTP Status Code: ${i % 2 === 0 ? 200 : 503}`,
-    }));
+    services.map((service, i) =>
+      event(service, 1_700_000_000 + offset + i, i % 2 === 0 ? 200 : 503),
+    );
 
   it('lists the first services by name and the others as (other), in every task', async () => {
     const dir = await tempDir();
@@ -159,8 +157,15 @@ describe('--max-services', () => {
 const { tmux, inTerminal } = tmuxServer('cardinality');
 
 describe.runIf(hasTmux)('logstream dashboard over a million distinct services', () => {
-  it('keeps drawing while it reads, and quits on q within a second', async () => {
+  // A bound on wall-clock time on a shared machine: under the load of the other test files q
+  // has once taken 1.3 s (0.1 to 0.35 s alone or beside two busy cores), so a slow try is
+  // tried again. Without the turn between batches it always fails: q waits for the last file.
+  it('keeps drawing while it reads, and quits on q within a second', {
+    retry: 2,
+    timeout: 60_000,
+  }, async () => {
     const status = join(root, 'status');
+    await rm(status, { force: true });
     const command = `node ${CLI} dashboard ${logs}; echo $? > ${status}`;
     await inTerminal({ columns: 100, rows: 30 }, command, async (session, screen) => {
       const eventsShown = () => /events ([\d.,]+[kM]?)/.exec(screen())?.[1];
@@ -186,5 +191,5 @@ describe.runIf(hasTmux)('logstream dashboard over a million distinct services', 
       expect(quitMs).toBeLessThan(1000);
       expect((await readFile(status, 'utf8')).trim()).toBe('0');
     });
-  }, 60_000);
+  });
 });

@@ -4,12 +4,19 @@
  * the --forward file of one uninterrupted run. Kill timing varies from run to run; every
  * assertion holds for any timing.
  */
-import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRandom, type Random } from '../../operators/random.js';
-import { CLI, type NodeProcess, runCli, spawnNode, tempDir } from '../support/cli.js';
+import {
+  CLI,
+  type NodeProcess,
+  runCli,
+  spawnNode,
+  tempDir,
+  writeAtomically,
+} from '../support/cli.js';
 
 /** Options every run of a scenario shares: a checkpoint is refused under other options. */
 const BATCH_SIZE = 3000;
@@ -80,9 +87,7 @@ async function write(
 ) {
   for (const step of plan) {
     if (step.kind === 'json') {
-      const temporary = join(dir, `.${step.name}.tmp`);
-      await writeFile(temporary, JSON.stringify(step.events));
-      await rename(temporary, join(dir, step.name));
+      await writeAtomically(dir, step.name, step.events);
     } else {
       // Whole lines in one write: the reader may see them cut, never interleaved.
       const lines = step.events.map((event) => `${JSON.stringify(event)}\n`).join('');
@@ -295,29 +300,46 @@ async function expectForwardedOnce(forward: string, uninterrupted: string, inOrd
   else expect([...killed].sort()).toEqual([...expected].sort());
 }
 
+/**
+ * One scenario: `plan` written while the following run is killed and restarted, a last `--once`
+ * run from the checkpoint, and an uninterrupted `--once` run over the same files; checks what
+ * holds for every scenario.
+ */
+async function killedAndUninterrupted(
+  plan: readonly Step[],
+  random: Random,
+  pauseMs: [number, number],
+) {
+  const [dir, checkpoint, outputs] = [await tempDir(), await tempDir(), await tempDir()];
+  const forward = join(outputs, 'forward.ndjson');
+  const follow = [dir, '--checkpoint', checkpoint, '--checkpoint-interval', '50ms'];
+  const shared = ['--forward', forward, ...TASK_OPTIONS];
+
+  const writing = write(dir, plan, random, pauseMs);
+  const killed = await killRepeatedly([...follow, ...shared], checkpoint, random);
+  await writing;
+  const last = await runToEnd([dir, '--checkpoint', checkpoint, ...shared], checkpoint);
+  const runs = [...killed, last];
+
+  const whole = join(outputs, 'whole.ndjson');
+  const uninterrupted = await runToEnd([dir, '--forward', whole, ...TASK_OPTIONS]);
+
+  expectQuiet([...runs, uninterrupted]);
+  // The kills did not all come before the first checkpoint.
+  expect(killed.some((run) => run.resumedFrom > 0)).toBe(true);
+  expectBatchesResume(runs);
+  return { checkpoint, forward, whole, last, runs, uninterrupted };
+}
+
 // --- the scenarios ----------------------------------------------------------------------
 
 describe('run --checkpoint, killed with SIGKILL 20 times and restarted', () => {
   it('with a writer of .json files and NDJSON appends: Tasks 1, 4 and 5 end as one uninterrupted run, each event forwarded once', async () => {
-    const [dir, checkpoint, outputs] = [await tempDir(), await tempDir(), await tempDir()];
-    const forward = join(outputs, 'forward.ndjson');
-    const follow = [dir, '--checkpoint', checkpoint, '--checkpoint-interval', '50ms'];
-    const shared = ['--forward', forward, ...TASK_OPTIONS];
-
-    const random = createRandom(2024);
-    const writing = write(dir, writerSteps(1, 160, 0.4), random, [30, 90]);
-    const killed = await killRepeatedly([...follow, ...shared], checkpoint, random);
-    await writing;
-    const last = await runToEnd([dir, '--checkpoint', checkpoint, ...shared], checkpoint);
-    const runs = [...killed, last];
-
-    const whole = join(outputs, 'whole.ndjson');
-    const uninterrupted = await runToEnd([dir, '--forward', whole, ...TASK_OPTIONS]);
-
-    expectQuiet([...runs, uninterrupted]);
-    // The kills did not all come before the first checkpoint.
-    expect(killed.some((run) => run.resumedFrom > 0)).toBe(true);
-    expectBatchesResume(runs);
+    const { forward, whole, runs, uninterrupted } = await killedAndUninterrupted(
+      writerSteps(1, 160, 0.4),
+      createRandom(2024),
+      [30, 90],
+    );
     const records = allRecords(runs);
     for (const task of ['running-average', 'bloom', 'lazy-groups']) {
       expect(totalsOf(lastOf(records, task)), task).toEqual(
@@ -331,26 +353,13 @@ describe('run --checkpoint, killed with SIGKILL 20 times and restarted', () => {
   }, 60_000);
 
   it('with a writer of whole .json files only: every task, records and all, as one uninterrupted run', async () => {
-    const [dir, checkpoint, outputs] = [await tempDir(), await tempDir(), await tempDir()];
-    const forward = join(outputs, 'forward.ndjson');
-    const follow = [dir, '--checkpoint', checkpoint, '--checkpoint-interval', '50ms'];
-    const shared = ['--forward', forward, ...TASK_OPTIONS];
-
-    const random = createRandom(4048);
     // Files well apart: the watcher may tell of files made a few ms apart out of order, and
     // a following run reads new files in the order it is told of them.
-    const writing = write(dir, writerSteps(2, 120, 0), random, [40, 120]);
-    const killed = await killRepeatedly([...follow, ...shared], checkpoint, random);
-    await writing;
-    const last = await runToEnd([dir, '--checkpoint', checkpoint, ...shared], checkpoint);
-    const runs = [...killed, last];
-
-    const whole = join(outputs, 'whole.ndjson');
-    const uninterrupted = await runToEnd([dir, '--forward', whole, ...TASK_OPTIONS]);
-
-    expectQuiet([...runs, uninterrupted]);
-    expect(killed.some((run) => run.resumedFrom > 0)).toBe(true);
-    expectBatchesResume(runs);
+    const { checkpoint, forward, whole, last, runs, uninterrupted } = await killedAndUninterrupted(
+      writerSteps(2, 120, 0),
+      createRandom(4048),
+      [40, 120],
+    );
 
     // The key tells records apart: an uninterrupted run prints each key once.
     const expected = deduplicated([uninterrupted]);

@@ -25,16 +25,15 @@ import { type RunningCli, startCli, stopPromptly } from '../support/follow.js';
 
 const base = 1_767_225_600;
 
-/** `count` NDJSON lines of `service`, timestamps `from`, `from + 1`, … after `base`. */
-const lines = (service: string, count: number, from = 0) =>
-  Array.from(
-    { length: count },
-    (_, i) => `${JSON.stringify(event(service, base + from + i, 200))}\n`,
-  ).join('');
-
 /** `count` events of `service`, timestamps `from`, `from + 1`, … after `base`. */
 const events = (service: string, count: number, from = 0) =>
   Array.from({ length: count }, (_, i) => event(service, base + from + i, 200));
+
+/** The same {@link events} as NDJSON lines. */
+const lines = (service: string, count: number, from = 0) =>
+  events(service, count, from)
+    .map((e) => `${JSON.stringify(e)}\n`)
+    .join('');
 
 /** Events counted so far: the last running-average record's total (0 before the first). */
 const totalOf = (records: Record<string, unknown>[]) =>
@@ -73,13 +72,19 @@ const fifoAt = (path: string) => execFileSync('mkfifo', [path]);
 describe('FIFOs and sockets named like log files', () => {
   const notice = 'skipped: not a regular file (a FIFO, socket or device)';
 
-  it('are skipped with one notice each, at start and while following, the other files are read, and SIGTERM ends the run', async () => {
+  /** Two log files of 5 events in all, beside two FIFOs and a socket named like log files. */
+  async function withSpecialFiles(): Promise<string> {
     const dir = await tempDir();
     await writeLogFile(dir, 'a.json', events('a', 3), 1);
     fifoAt(join(dir, 'x.json'));
     fifoAt(join(dir, 'y.ndjson'));
     await socketAt(join(dir, 'z.json'));
     await writeLogFile(dir, 'b.ndjson', lines('b', 2), 2);
+    return dir;
+  }
+
+  it('are skipped with one notice each, at start and while following, the other files are read, and SIGTERM ends the run', async () => {
+    const dir = await withSpecialFiles();
     const cli = startCli(run(dir));
     await counted(cli, 5);
 
@@ -105,12 +110,7 @@ describe('FIFOs and sockets named like log files', () => {
   });
 
   it('with --once, are skipped with one notice each and the run completes', async () => {
-    const dir = await tempDir();
-    await writeLogFile(dir, 'a.json', events('a', 3), 1);
-    fifoAt(join(dir, 'x.json'));
-    fifoAt(join(dir, 'y.ndjson'));
-    await socketAt(join(dir, 'z.json'));
-    await writeLogFile(dir, 'b.ndjson', lines('b', 2), 2);
+    const dir = await withSpecialFiles();
     const result = await runCli(run(dir, '--once'));
     expect(result.code).toBe(0);
     expect(totalOf(result.records)).toBe(5);

@@ -1,10 +1,11 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CLI, REPO, tempDir, writeLogFile } from '../support/cli.js';
+import { hasTmux, tmuxServer } from '../support/terminal.js';
 import { waitUntil } from '../support/wait.js';
 
 /**
@@ -132,14 +133,7 @@ describe('diagnostics on stderr', () => {
   });
 });
 
-const hasTmux = (() => {
-  try {
-    execFileSync('tmux', ['-V']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const { tmux, inTerminal } = tmuxServer('safety');
 
 describe.runIf(hasTmux)('diagnostics in a terminal', () => {
   it('leave the title, the clipboard and the screen alone', async () => {
@@ -147,10 +141,6 @@ describe.runIf(hasTmux)('diagnostics in a terminal', () => {
     const work = await tempDir();
     const go = join(work, 'go');
     const status = join(work, 'status');
-    // A server of its own, without the user's configuration, so its options are the test's.
-    const socket = `logstream-safety-${process.pid}`;
-    const tmux = (...args: string[]) =>
-      execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
     const script = join(work, 'script.sh');
     await writeFile(
       script,
@@ -164,24 +154,10 @@ describe.runIf(hasTmux)('diagnostics in a terminal', () => {
         'sleep 600',
       ].join('\n'),
     );
-    tmux(
-      'new-session',
-      '-d',
-      '-s',
-      'safety',
-      '-x',
-      '200',
-      '-y',
-      '50',
-      '-c',
-      REPO,
-      `sh '${script}'`,
-    );
-    try {
+    await inTerminal({ columns: 200, rows: 50 }, `sh '${script}'`, async (session, screen) => {
       // Let the pane act on OSC 52, as terminals that allow it do, to see whether it is sent.
       tmux('set-option', '-g', 'set-clipboard', 'on');
-      tmux('select-pane', '-t', 'safety', '-T', 'initial-title');
-      const screen = () => tmux('capture-pane', '-p', '-t', 'safety');
+      tmux('select-pane', '-t', session, '-T', 'initial-title');
       const waitFor = (condition: () => boolean, what: string) =>
         waitUntil(condition, what, { timeoutMs: 15_000, intervalMs: 100, seen: screen });
       await waitFor(() => screen().includes('before-marker'), 'the script to start');
@@ -192,19 +168,13 @@ describe.runIf(hasTmux)('diagnostics in a terminal', () => {
       expect((await readFile(status, 'utf8')).trim()).toBe('2');
       // All three at once, so a failure shows every attack that got through.
       expect({
-        title: tmux('display-message', '-p', '-t', 'safety', '#{pane_title}').trim(),
+        title: tmux('display-message', '-p', '-t', session, '#{pane_title}').trim(),
         clipboard: tmux('list-buffers'),
         earlierTextStillShown: screen().includes('before-marker'),
       }).toEqual({ title: 'initial-title', clipboard: '', earlierTextStillShown: true });
       const shown = screen();
       expect(shown).toContain('skipped, not valid JSON');
       expect(shown).toContain("'\\x1b]0;pwned-option\\x07\\x1b[2J' is not a duration");
-    } finally {
-      try {
-        tmux('kill-server');
-      } catch {
-        // Already gone.
-      }
-    }
+    });
   });
 });
