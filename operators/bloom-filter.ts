@@ -96,8 +96,20 @@ export class BloomFilter {
         `${expectedItems} items at a false-positive rate of ${falsePositiveRate} need ${bits} bits, more than the maximum of 2^32`,
       );
     }
+    return { bits, hashes: BloomFilter.optimalHashes(bits, expectedItems) };
+  }
+
+  /**
+   * The hash count that makes a filter of `bits` bits holding `expectedItems` items least
+   * likely to answer a false positive: k = round(m/n · ln 2), at least 1, at most
+   * {@link MAX_HASHES}.
+   * @throws RangeError when either is not a positive integer.
+   */
+  static optimalHashes(bits: number, expectedItems: number): number {
+    requirePositiveInteger('bits', bits, MAX_BITS);
+    requirePositiveInteger('expectedItems', expectedItems, Number.MAX_SAFE_INTEGER);
     const hashes = Math.max(1, Math.round((bits / expectedItems) * Math.LN2));
-    return { bits, hashes: Math.min(hashes, MAX_HASHES) };
+    return Math.min(hashes, MAX_HASHES);
   }
 
   /** An empty filter sized by {@link optimalSize}. */

@@ -1,8 +1,9 @@
-import { concatMap, defer, map, type Observer, type OperatorFunction, tap } from 'rxjs';
+import { concatMap, defer, map, type OperatorFunction, tap } from 'rxjs';
 import { EventBatch, type OperatorInput } from './batch.js';
 import { BloomFilter } from './bloom-filter.js';
 import { type LogEvent, rate } from './event.js';
 import type { BloomRecord } from './records.js';
+import { type SideOutput, sideOutputObserver } from './side-output.js';
 import {
   columnField,
   countField,
@@ -231,7 +232,7 @@ interface BloomForwardFields {
    * before the batch's record is emitted. An observer also sees the source's completion
    * and error, as with `tap`.
    */
-  readonly forwarded?: Partial<Observer<LogEvent>> | ((event: LogEvent) => void);
+  readonly forwarded?: SideOutput<LogEvent>;
   /**
    * Continue from this state: the operator adds to this very value, so its owner can read,
    * encode or merge it at any time (one subscription at a time). It holds the filter; a
@@ -289,7 +290,7 @@ export function bloomForward(
   const given = options.state;
   const filter = requireFilter(options.filter ?? given?.filter);
   if (given !== undefined) requireSameFilter(given.filter, filter);
-  const observer = toObserver(options.forwarded);
+  const observer = sideOutputObserver(options.forwarded);
   return (source) =>
     defer(() => {
       const state = given ?? BloomState.create({ filter });
@@ -366,15 +367,4 @@ function forEachForwarded(
     }
   }
   return forwarded;
-}
-
-function toObserver(forwarded: BloomForwardFields['forwarded']): Partial<Observer<LogEvent>> {
-  if (forwarded === undefined) return {};
-  if (typeof forwarded === 'function') return { next: forwarded };
-  // Bound so that class-based observers keep their `this`.
-  return {
-    next: forwarded.next?.bind(forwarded),
-    error: forwarded.error?.bind(forwarded),
-    complete: forwarded.complete?.bind(forwarded),
-  };
 }

@@ -43,19 +43,66 @@ export function rate(numerator: number, denominator: number): number | null {
 }
 
 /**
- * Epoch seconds of a timestamp, or `undefined` when it is neither a finite number nor a
- * string that parses as an ISO-8601 date.
+ * Epoch seconds of a timestamp, or `undefined` when it is neither a finite number nor an
+ * ISO-8601 date or date-time (`2026-01-01`, `2026-01-01T10:00`, `…T10:00:00.250Z`, a `T` or a
+ * space, `Z` or an offset `+05:30` / `-0800`). A date-time without a zone is UTC, whatever the
+ * machine's time zone, so that the same logs give the same records everywhere (`Date.parse`
+ * would read it as local time). A date the calendar lacks (February 30, hour 24, minute 60)
+ * is invalid rather than rolled over into the next day.
  */
 export function toEpochSeconds(timestamp: unknown): number | undefined {
   if (typeof timestamp === 'number') return Number.isFinite(timestamp) ? timestamp : undefined;
-  if (typeof timestamp !== 'string' || !ISO_8601.test(timestamp)) return undefined;
-  const millis = Date.parse(timestamp);
-  return Number.isNaN(millis) ? undefined : millis / 1000;
+  if (typeof timestamp !== 'string') return undefined;
+  const parts = ISO_8601.exec(timestamp);
+  if (parts === null) return undefined;
+  const [, y, mo, d, h = '0', mi = '0', s = '0', fraction, zone, sign, zh, zm] = parts;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  let offset = 0;
+  if (zone !== undefined && zone !== 'Z') {
+    const offsetHours = Number(zh);
+    const offsetMinutes = Number(zm);
+    if (offsetHours > 23 || offsetMinutes > 59) return undefined;
+    offset = (sign === '-' ? -1 : 1) * (offsetHours * 3600 + offsetMinutes * 60);
+  }
+  const seconds =
+    daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset;
+  return fraction === undefined ? seconds : seconds + Number(`0${fraction}`);
 }
 
 // Date.parse alone accepts "5", "May 3" and other locale forms; the SPEC asks for ISO-8601.
 const ISO_8601 =
-  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|([+-])(\d{2}):?(\d{2}))?)?$/;
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return isLeapYear(year) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Howard Hinnant's
+ * `days_from_civil`): exact for years 0000 to 9999, where `Date.UTC` maps 0 to 99 onto the
+ * 1900s.
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra =
+    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
 
 /** A valid event with its derived fields computed once. */
 export interface ParsedEvent {

@@ -114,23 +114,46 @@ export class FailureRateBaseline {
     });
   }
 
-  /** Scores a window of `total > 0` events with a status, `failures` of them failures. */
+  /**
+   * Scores a window of `total > 0` events with a status, `failures` of them failures,
+   * then learns it: {@link peek} followed by {@link learn}.
+   */
   observe(failures: number, total: number): BaselineScore {
-    const { threshold, minHistory, minDeviation } = this.options;
-    const rate = failures / total;
-    if (this.learned < minHistory) {
-      this.learn(rate);
-      return { score: null, anomaly: false };
-    }
-    const sampling = (this.mean * (1 - this.mean)) / total;
-    const deviation = Math.sqrt(Math.max(this.variance, sampling) + minDeviation * minDeviation);
-    const score = (rate - this.mean) / deviation;
-    const reach = threshold * deviation;
-    this.learn(Math.min(Math.max(rate, this.mean - reach), this.mean + reach));
-    return { score, anomaly: score > threshold };
+    const verdict = this.peek(failures, total);
+    this.learn(failures, total);
+    return verdict;
   }
 
-  private learn(rate: number): void {
+  /**
+   * Scores a window of `total > 0` events against what was learned so far, learning
+   * nothing: for a version of a window that may still change (Task 6's allowed lateness).
+   */
+  peek(failures: number, total: number): BaselineScore {
+    if (this.learned < this.options.minHistory) return { score: null, anomaly: false };
+    const rate = failures / total;
+    const score = (rate - this.mean) / this.deviation(total);
+    return { score, anomaly: score > this.options.threshold };
+  }
+
+  /** Learns a window of `total > 0` events, `failures` of them failures, without scoring it. */
+  learn(failures: number, total: number): void {
+    const rate = failures / total;
+    if (this.learned < this.options.minHistory) {
+      this.step(rate);
+      return;
+    }
+    const reach = this.options.threshold * this.deviation(total);
+    this.step(Math.min(Math.max(rate, this.mean - reach), this.mean + reach));
+  }
+
+  /** The deviation a window of `total` events is scored against. */
+  private deviation(total: number): number {
+    const { minDeviation } = this.options;
+    const sampling = (this.mean * (1 - this.mean)) / total;
+    return Math.sqrt(Math.max(this.variance, sampling) + minDeviation * minDeviation);
+  }
+
+  private step(rate: number): void {
     this.learned += 1;
     const weight = Math.max(this.options.alpha, 1 / this.learned);
     const difference = rate - this.mean;

@@ -65,6 +65,7 @@ export {
   runningAverage,
 } from './running-average.js';
 export { checkMaxServices, DEFAULT_MAX_SERVICES, OTHER_SERVICES } from './service-limit.js';
+export { type SideOutput, sideOutputObserver } from './side-output.js';
 export {
   DEFAULT_WINDOW_SECONDS,
   type SlidingWindowClock,
@@ -73,6 +74,11 @@ export {
   type SlidingWindowStateOptions,
   slidingWindow,
 } from './sliding-window.js';
+export {
+  DEFAULT_SLIDE_SECONDS,
+  SlidingPanesState,
+  type SlidingPanesStateOptions,
+} from './sliding-window-panes.js';
 export { type AnyTaskState, decodeTaskState, mergeTaskStates } from './states.js';
 export { StringCodes } from './string-codes.js';
 export { type EncodedSuccessCounts, SuccessCounts, type SuccessTally } from './success-counts.js';

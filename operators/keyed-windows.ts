@@ -1,9 +1,27 @@
-import { concat, concatMap, defer, type OperatorFunction } from 'rxjs';
+import {
+  asyncScheduler,
+  concat,
+  concatMap,
+  connect,
+  defer,
+  endWith,
+  ignoreElements,
+  map,
+  merge,
+  type Observable,
+  type OperatorFunction,
+  type SchedulerLike,
+  switchMap,
+  takeUntil,
+  tap,
+  timer,
+} from 'rxjs';
 import { EventBatch, NO_STATUS, type OperatorInput } from './batch.js';
 import { isFailure, isSuccess, rate } from './event.js';
 import { FailureRateBaseline, type FailureRateBaselineOptions } from './ewma.js';
-import { byServiceName, type KeyedWindowRecord } from './records.js';
+import { byServiceName, type KeyedWindowRecord, type LateEvent } from './records.js';
 import { checkMaxServices, DEFAULT_MAX_SERVICES, serviceCodes } from './service-limit.js';
+import { type SideOutput, sideOutputObserver } from './side-output.js';
 import {
   columnField,
   type EncodedState,
@@ -29,6 +47,14 @@ export interface KeyedWindowsOptions {
   readonly slideSeconds?: number;
   /** Delay of the watermark behind the newest timestamp seen; 0 allowed. Default 30. */
   readonly watermarkSeconds?: number;
+  /**
+   * How long an emitted window is kept for late events, past its end, in watermark time
+   * (Flink's `allowedLateness`); 0 allowed. A window is emitted when `end <= watermark`,
+   * kept while `watermark < end + allowedLatenessSeconds` (an event for it then re-emits it
+   * with `update: true`), and dropped once `end + allowedLatenessSeconds <= watermark`
+   * (an event for it then is late). Default 0: a window is dropped as it is emitted.
+   */
+  readonly allowedLatenessSeconds?: number;
   /** z-score of a window's failure rate above which it is an anomaly. Default 3. */
   readonly anomalyThreshold?: number;
   /** Scored windows of a service before its windows get a score. Default 5. */
@@ -59,6 +85,7 @@ export interface KeyedWindowsOptions {
 export const KEYED_WINDOWS_DEFAULTS = {
   windowSeconds: 10,
   watermarkSeconds: 30,
+  allowedLatenessSeconds: 0,
   anomalyThreshold: 3,
   minHistory: 5,
   ewmaAlpha: 0.1,
@@ -74,52 +101,96 @@ export interface KeyedWindowsOperatorOptions extends KeyedWindowsOptions {
    * be the state's own (a StateError names the first that is not).
    */
   readonly state?: KeyedWindowsState;
+  /**
+   * The side output of late events (Flink's `sideOutputLateData`): each event counted in a
+   * service's `late` is passed here once, as a {@link LateEvent} naming the window it missed
+   * and the watermark, during its batch and before that batch's records are emitted. An
+   * observer also sees the source's completion and error, as with `tap`.
+   */
+  readonly late?: SideOutput<LateEvent>;
+  /**
+   * After this many seconds of `scheduler` time without a new input value, the watermark
+   * moves up to the newest timestamp seen ({@link KeyedWindowsState.flushIdle}) and the
+   * windows it reaches are emitted, so that windows close when traffic stops. The timer
+   * restarts with each input value and stops at completion. Not part of the state (a run
+   * that continues from a state chooses its own). Default: never; 0 allowed.
+   */
+  readonly idleFlushSeconds?: number;
+  /** What times `idleFlushSeconds` (milliseconds, as RxJS counts). Default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
 }
 
 /**
- * Task 6: Spark Structured Streaming's keyed stateful windows. Per service, it counts events
- * in event-time windows, closes them with a watermark, counts late events, and flags a
+ * Task 6: keyed event-time windows to Flink's standard (Spark Structured Streaming's
+ * watermark, plus Flink's allowed lateness, late side output and a flush when the input
+ * goes idle). Per service, it counts events in event-time windows, closes them with a
+ * watermark, keeps them for late updates, counts and passes on late events, and flags a
  * window whose failure rate is an anomaly for that service. The counting is
  * {@link KeyedWindowsState}'s; this operator feeds it one input value at a time.
  *
  * Windows are `[start, end)` with `start` a multiple of the slide and `end = start + window`;
  * an event at time `t` belongs to every window with `start <= t < end` (window/slide of them
  * when the slide divides the window; a window need not be a multiple of the slide). The
- * watermark is the newest timestamp seen minus `watermarkSeconds`.
+ * watermark never goes back: after each batch it is the larger of what it was and the
+ * newest timestamp seen minus `watermarkSeconds` (an idle flush may have taken it higher).
  *
  * Each input value (one event or an array) is one micro-batch, as in Spark: its events are
- * judged against the watermark as it stood before the batch, then the watermark advances to
- * the batch's newest timestamp minus the delay, and every window whose end it reached
- * (`end <= watermark`) is emitted, exactly once, and its state dropped; open state is thus
- * bounded by the windows the watermark has not passed. An event is late when any window it
- * belongs to is already closed (its end <= the watermark before the batch): it is counted
- * once in its service's `late`, and still added to those of its windows that are open (with
- * sliding windows, its newer ones may be). Late events are counted, never silently lost.
+ * judged against the watermark as it stood before the batch, then the watermark advances.
+ * With `L = allowedLatenessSeconds`, a window of a service is
+ * - open while `watermark < end`: events are added to it;
+ * - emitted once the watermark reaches its end (`end <= watermark`);
+ * - then kept while `watermark < end + L`: an event for it is added to it, and after its
+ *   batch the window is emitted again with its new full counts;
+ * - dropped once `end + L <= watermark`: its state is deleted (state is thus bounded by the
+ *   windows the watermark has not passed by `L`), and an event for it is late.
  *
- * After each input value, emits one {@link KeyedWindowRecord} per window it closed (possibly
- * none), ordered by `windowEnd`, then service name. When the source completes, emits every
- * open window in the same order ({@link KeyedWindowsState.finalRecords}, which leaves the
- * state as it is, so a given `state` can still be saved or merged afterwards), then
- * completes. `total` counts the window's events that have a status, so that
+ * A window's first version has `update: false` (also when its first event came within the
+ * lateness, after its end), every later one `update: true` and all the counts of the one
+ * before: a reader keeps the last version of each (service, window). With `L = 0` a window
+ * is dropped as it is emitted, and has one version, as in Spark's append mode.
+ *
+ * An event is late when any window it belongs to is dropped (`end + L <=` the watermark
+ * before its batch; with `L = 0`, once the watermark reached its end): it is counted once in
+ * its service's `late`, passed once to the `late` side output, and still added to those of
+ * its windows that are not dropped (with sliding windows, its newer ones may be). Late events
+ * are counted and passed on, never silently lost.
+ *
+ * After each input value, emits one {@link KeyedWindowRecord} per window emitted or updated
+ * (possibly none), ordered by `windowEnd`, then service name; a window updated and dropped by
+ * the same batch is still emitted, its final version. When the source completes, emits every
+ * window never emitted, in the same order ({@link KeyedWindowsState.finalRecords}, which
+ * leaves the state as it is, so a given `state` can still be saved or merged afterwards),
+ * then completes; kept windows were emitted already. `total` counts the window's events that have a status, so that
  * `rate = successes / total` (null over zero); `late` is the service's late events so far,
- * including those of the batch that closed the window.
+ * including those of the batch that emitted the record.
+ *
+ * With `idleFlushSeconds`, once that much `scheduler` time passes without a new input value,
+ * the watermark moves up to the newest timestamp seen, and what it reaches is emitted and
+ * dropped by the rules above, as after a batch: windows close when traffic stops (Flink's
+ * idle sources). Each input value restarts the timer; completion and error stop it, so a
+ * flush that has not fired by then never fires.
  *
  * Anomalies: a window's failure rate (`failures / total`) is scored as a z-score against an
- * EWMA mean and variance of the same service's earlier windows ({@link FailureRateBaseline}),
- * then learned. `score` is null until `minHistory` windows are learned; `anomaly` is
- * `score > anomalyThreshold`, so only a rise in failures is flagged. Windows with `total = 0`
- * are not scored and leave the baseline as it is.
+ * EWMA mean and variance of the same service's earlier windows ({@link FailureRateBaseline}).
+ * The baseline learns a window's final version only: every version of a window is scored
+ * without learning, and the window is learned when it is dropped (with `L = 0`, as it is
+ * first emitted: scored, then learned). `score` is null until `minHistory` windows are
+ * learned; `anomaly` is `score > anomalyThreshold`, so only a rise in failures is flagged.
+ * Windows with `total = 0` are not scored and leave the baseline as it is.
  *
  * Without `state`, each subscription starts from a fresh state of the options; with it, the
  * operator continues from (and adds to) that value.
  *
  * ```
- * source: -a---b---c---|       tumbling 10 s windows, watermark 30 s, service api:
- *                              a: 200 at t=1 and 500 at t=5, b: 200 at t=41, c: 200 at t=55
- * keyedWindows()
- * result: -----x-------(yz|)   x: [0, 10) 1 of 2 (b moved the watermark to 11)
- *                              c moves it to 25 and closes nothing; the completion emits
- *                              y: [40, 50) and z: [50, 60)
+ * source: -a--b--c--d--e--|      tumbling 10 s windows, watermark 30 s, allowed lateness 20 s,
+ *                                service api: a: 200 at t=1 and 500 at t=5, b: 200 at t=41,
+ *                                c: 500 at t=8, d: 200 at t=62, e: 200 at t=3
+ * keyedWindows({ allowedLatenessSeconds: 20, late })
+ * result: ----x--y--------(zw|)  x: [0, 10) 1 of 2 (b moved the watermark to 11)
+ *                                y: [0, 10) 1 of 3, update: true (11 < 10 + 20: kept)
+ *                                d moves it to 32: [0, 10) is dropped, and learned
+ *                                z: [40, 50), w: [60, 70) at completion, late: 1
+ * late:   -------------l--|      l: e, "window [0, 10) of its service closed: watermark 32 ..."
  * ```
  *
  * @throws {RangeError} when a duration, the threshold, `minHistory`, `ewmaAlpha` or
@@ -138,6 +209,17 @@ export interface KeyedWindowsOperatorOptions extends KeyedWindowsOptions {
  * // 0 10 0    (after the second batch: watermark 41 - 30 = 11)
  * // 40 50 1   (at completion)
  *
+ * // Late updates for a minute, late events to a file, windows closed after 5 s of silence:
+ * events$
+ *   .pipe(
+ *     keyedWindows({
+ *       allowedLatenessSeconds: 60,
+ *       late: (late) => lateFile.append(late),
+ *       idleFlushSeconds: 5,
+ *     }),
+ *   )
+ *   .subscribe((w) => (w.update ? replace(w) : print(w)));
+ *
  * // Continue from a saved state, and save it again afterwards:
  * const state = KeyedWindowsState.decode(saved, { windowSeconds: 60 });
  * events$.pipe(keyedWindows({ windowSeconds: 60, state })).subscribe(print);
@@ -147,30 +229,78 @@ export interface KeyedWindowsOperatorOptions extends KeyedWindowsOptions {
 export function keyedWindows(
   options: KeyedWindowsOperatorOptions = {},
 ): OperatorFunction<OperatorInput, KeyedWindowRecord> {
-  const { state: given, ...shape } = options;
+  const { state: given, late, idleFlushSeconds, scheduler = asyncScheduler, ...shape } = options;
   const settings = validate(shape);
   if (given !== undefined && Object.values(shape).some((value) => value !== undefined)) {
     requireSameOptions(TASK, given.options, settings.options);
   }
+  const idleMs = idleFlushMilliseconds(idleFlushSeconds);
+  const observer = sideOutputObserver(late);
   return (source) =>
     defer(() => {
       const state = given ?? KeyedWindowsState.create(shape);
+      const added = (inputs: Observable<OperatorInput>) =>
+        inputs.pipe(
+          map((input) => state.add(EventBatch.of(input), observer.next)),
+          tap({ complete: observer.complete, error: observer.error }),
+        );
+      const emitted =
+        idleMs === undefined
+          ? added(source)
+          : source.pipe(
+              connect((inputs) =>
+                merge(added(inputs), idleFlushes(inputs, state, idleMs, scheduler)),
+              ),
+            );
       return concat(
-        source.pipe(concatMap((input) => state.add(EventBatch.of(input)))),
+        emitted.pipe(concatMap((records) => records)),
         defer(() => state.finalRecords()),
       );
     });
 }
 
+/**
+ * The records of `state`'s idle flushes: one after each `ms` of `scheduler` time without a
+ * value of `inputs`, none once they end.
+ */
+function idleFlushes(
+  inputs: Observable<unknown>,
+  state: KeyedWindowsState,
+  ms: number,
+  scheduler: SchedulerLike,
+): Observable<KeyedWindowRecord[]> {
+  const ended = inputs.pipe(ignoreElements(), endWith(true));
+  return inputs.pipe(
+    // Each value restarts the timer; the end stops it, so that the final records see the
+    // state of the last batch, not of a flush after it.
+    switchMap(() => timer(ms, scheduler)),
+    map(() => state.flushIdle()),
+    takeUntil(ended),
+  );
+}
+
+/** `idleFlushSeconds` in scheduler milliseconds; undefined for never. */
+function idleFlushMilliseconds(seconds: number | undefined): number | undefined {
+  if (seconds === undefined) return undefined;
+  if (!(Number.isFinite(seconds) && seconds >= 0)) {
+    throw new RangeError(`idleFlushSeconds must be a finite number >= 0, got ${seconds}`);
+  }
+  return seconds * 1000;
+}
+
 const TASK = 'keyed-windows';
+// 3: options gained allowedLatenessSeconds, and windows a windowEmitted column, since a
+// state now holds windows already emitted (kept for the lateness) beside open ones; the
+// watermark may stand above newest - watermarkSeconds, up to newest (an idle flush).
 // 2: options gained maxServices.
-const VERSION = 2;
+const VERSION = 3;
 
 /** The options that shape a state, in the order its encoding lists them. */
 const OPTION_NAMES = [
   'windowSeconds',
   'slideSeconds',
   'watermarkSeconds',
+  'allowedLatenessSeconds',
   'anomalyThreshold',
   'minHistory',
   'ewmaAlpha',
@@ -182,6 +312,7 @@ interface Settings {
   readonly window: number;
   readonly slide: number;
   readonly delay: number;
+  readonly lateness: number;
   readonly baseline: FailureRateBaselineOptions;
   /** Every option, defaults filled in: what two states must share to merge. */
   readonly options: Required<KeyedWindowsOptions>;
@@ -191,6 +322,7 @@ function validate(options: KeyedWindowsOptions): Settings {
   const window = options.windowSeconds ?? KEYED_WINDOWS_DEFAULTS.windowSeconds;
   const slide = options.slideSeconds ?? window;
   const delay = options.watermarkSeconds ?? KEYED_WINDOWS_DEFAULTS.watermarkSeconds;
+  const lateness = options.allowedLatenessSeconds ?? KEYED_WINDOWS_DEFAULTS.allowedLatenessSeconds;
   const threshold = options.anomalyThreshold ?? KEYED_WINDOWS_DEFAULTS.anomalyThreshold;
   const minHistory = options.minHistory ?? KEYED_WINDOWS_DEFAULTS.minHistory;
   const alpha = options.ewmaAlpha ?? KEYED_WINDOWS_DEFAULTS.ewmaAlpha;
@@ -203,9 +335,8 @@ function validate(options: KeyedWindowsOptions): Settings {
       `slideSeconds (${slide}) must not exceed windowSeconds (${window}): events between windows would be lost`,
     );
   }
-  if (!(Number.isFinite(delay) && delay >= 0)) {
-    throw new RangeError(`watermarkSeconds must be a finite number >= 0, got ${delay}`);
-  }
+  requireNonNegative('watermarkSeconds', delay);
+  requireNonNegative('allowedLatenessSeconds', lateness);
   requirePositive('anomalyThreshold', threshold);
   if (!(Number.isSafeInteger(minHistory) && minHistory >= 1)) {
     throw new RangeError(`minHistory must be an integer >= 1, got ${minHistory}`);
@@ -218,11 +349,13 @@ function validate(options: KeyedWindowsOptions): Settings {
     window,
     slide,
     delay,
+    lateness,
     baseline: { alpha, threshold, minHistory, minDeviation },
     options: {
       windowSeconds: window,
       slideSeconds: slide,
       watermarkSeconds: delay,
+      allowedLatenessSeconds: lateness,
       anomalyThreshold: threshold,
       minHistory,
       ewmaAlpha: alpha,
@@ -238,33 +371,63 @@ function requirePositive(name: string, value: number): void {
   }
 }
 
+function requireNonNegative(name: string, value: number): void {
+  if (!(Number.isFinite(value) && value >= 0)) {
+    throw new RangeError(`${name} must be a finite number >= 0, got ${value}`);
+  }
+}
+
+/** How far the counts of a (window, service) have been emitted: a `windowEmitted` value. */
+const NOT_EMITTED = 0;
+/** Emitted with the counts it holds. */
+const EMITTED = 1;
+/** Emitted, and grown since: the next emission is an update. */
+const GROWN = 2;
+type Emission = typeof NOT_EMITTED | typeof EMITTED | typeof GROWN;
+
 interface WindowCounts {
   /** Every event counted in the window, with a status or not: what late counts add up with. */
   events: number;
   total: number;
   successes: number;
   failures: number;
+  emission: Emission;
 }
 
-type Bucket = Map<number, WindowCounts>;
+/** A window held, its services' counts by service id. */
+interface Bucket {
+  /**
+   * The window's index as first computed (a Map key of -0 reads back as 0, and a window of
+   * an event at -0 starts at -0 as its event's windows do).
+   */
+  readonly index: number;
+  readonly services: Map<number, WindowCounts>;
+}
 
 /**
- * The state of Task 6: the open windows of every service, each service's late count and
- * anomaly baseline, and the newest timestamp seen (hence the watermark). Services are keyed
- * by the state's own ids (`StringCodes`), translated once per batch. A window is named
- * by its index `k` (start = k·slide), so windows sharing an end share a bucket, and a heap
- * of the open indexes yields, in order, exactly the windows a watermark closes, without
- * scanning those it leaves open.
+ * The state of Task 6: the windows every service holds (open, or emitted and kept for the
+ * allowed lateness), each service's late count and anomaly baseline, the newest timestamp
+ * seen and the watermark. Services are keyed by the state's own ids (`StringCodes`),
+ * translated once per batch. A window is named by its index `k` (start = k·slide), so
+ * windows sharing an end share a bucket; two heaps of indexes (windows the watermark has not
+ * reached, and reached ones kept) yield, in order, exactly the windows a watermark emits or
+ * drops, without scanning those it leaves alone. The semantics are {@link keyedWindows}'s.
  *
- * Task 6 has no single record: {@link add} returns the records of the windows a batch
- * closed and {@link finalRecords} those of the open windows, so the state has no
- * `record()` (it is a {@link TaskState} in every other respect).
+ * Task 6 has no single record: {@link add} and {@link flushIdle} return the records of the
+ * windows they emitted or updated and {@link finalRecords} those never emitted, so the state
+ * has no `record()` (it is a {@link TaskState} in every other respect).
  *
  * {@link merge} of the states of two parts of one input:
  * - `newest` and the watermark are the larger of the two;
- * - open windows add their counts per (window, service). A window at or below the merged
- *   watermark stays open in the merged state, and the next {@link add} (even of an empty
- *   batch) or {@link finalRecords} emits it: nothing is dropped, nothing counted twice;
+ * - held windows add their counts per (window, service), and are emitted if either part
+ *   emitted them. A window at or below the merged watermark that neither part emitted stays
+ *   in the merged state, and the next {@link add} (even of an empty batch), {@link flushIdle}
+ *   or {@link finalRecords} emits it: nothing is dropped, nothing counted twice. A window
+ *   that a part emitted and whose merged counts are not that part's (both parts held it, or
+ *   the part had grown it since) is emitted again, `update: true`, by the next of these, so
+ *   that the merged state's last version of it holds both parts' counts; it is dropped, as
+ *   any window, once the merged watermark passes its end by the allowed lateness. A window
+ *   a part had already dropped is in neither the merged state nor any of its records;
  * - late counts add up per service;
  * - baselines: a service of one part keeps its baseline exactly; a service of both gets a
  *   pooled estimate (windows learned add up, the mean is their weighted mean, the variance
@@ -274,7 +437,7 @@ type Bucket = Map<number, WindowCounts>;
  *
  * What that guarantees, over the records emitted while adding each part to its own state
  * plus the merged state's {@link finalRecords}, against one state over the whole input (its
- * emissions plus its final records):
+ * emissions plus its final records), with `allowedLatenessSeconds` 0:
  * - parts with disjoint sets of services, no event late (the way scale-out partitions):
  *   exactly the same records, scores and anomalies included, since each service's baseline
  *   sees the same windows in the same order; only the moments of emission differ;
@@ -285,6 +448,15 @@ type Bucket = Map<number, WindowCounts>;
  *   part), and the scores of services of both parts come from the pooled baseline;
  * - otherwise each part judges lateness by its own order, and per service (with tumbling
  *   windows) the windows' event counts plus the late count still add up to every event.
+ *
+ * With an allowed lateness, each part's watermark decides which windows it keeps, updates
+ * and drops, so records are versions: the first of a part's lineage `update: false`, later
+ * ones holding all of its earlier counts. With disjoint services and no event late or
+ * updating (events in time order, say), the records are the single run's up to scores (a
+ * window is scored against the windows its service dropped before its emission, and each
+ * part drops at the pace of its own watermark).
+ * Otherwise the guarantees are per state: the merged state holds the sum of the parts' held
+ * counts, and its late counts the sum of theirs.
  *
  * A state belongs to one writer at a time; {@link merge}, {@link encode} and
  * {@link finalRecords} never change it.
@@ -301,8 +473,17 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
   private readonly late: number[] = [];
   /** By service id. */
   private readonly baselines: FailureRateBaseline[] = [];
-  private readonly open = new Map<number, Bucket>();
-  private readonly openIndexes = new MinHeap();
+  /** Every window held, open or kept, by index. */
+  private readonly windows = new Map<number, Bucket>();
+  /** Indexes of the windows whose end the watermark has not reached. */
+  private readonly unreached = new MinHeap();
+  /** Indexes of the windows whose end the watermark reached, until they are dropped. */
+  private readonly reached = new MinHeap();
+  /**
+   * The services of reached windows whose counts were not emitted as they are (new or grown
+   * in the current batch, or left so by a merge), by window index.
+   */
+  private readonly due = new Map<number, number[]>();
 
   private constructor(settings: Settings) {
     this.settings = settings;
@@ -327,10 +508,15 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
   }
 
   /**
-   * Adds one micro-batch, then closes what its watermark reached.
-   * @returns the records of the windows it closed, by window end, then service name.
+   * Adds one micro-batch, judged against the watermark before it, then moves the watermark
+   * to `max(watermark, newest - watermarkSeconds)` and emits and drops what it reached.
+   * @param onLate called once with each late event (one counted in `late`), during the
+   * batch, in batch order; with sliding windows, an event that is late for one of its
+   * windows and still counted in newer ones is late, once.
+   * @returns the records of the windows it emitted or updated, by window end, then service
+   * name; a window updated and dropped in this batch is there, its final version.
    */
-  add(batch: EventBatch): KeyedWindowRecord[] {
+  add(batch: EventBatch, onLate?: (late: LateEvent) => void): KeyedWindowRecord[] {
     const ids = this.names.translate(batch.serviceNames);
     this.addServices();
     const { serviceIds, times, statuses } = batch;
@@ -338,17 +524,33 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
     for (let i = 0; i < batch.length; i++) {
       const time = times[i]!;
       if (time > newest) newest = time;
-      this.place(ids[serviceIds[i]!]!, time, statuses[i]!);
+      const id = ids[serviceIds[i]!]!;
+      const dropped = this.place(id, time, statuses[i]!);
+      if (dropped === undefined) continue;
+      this.late[id] = this.late[id]! + 1;
+      onLate?.({ task: TASK, reason: this.lateReason(dropped), event: batch.eventAt(i) });
     }
     this.newest = newest;
-    this.watermark = newest - this.settings.delay;
-    return this.close(this.watermark);
+    return this.advance(Math.max(this.watermark, newest - this.settings.delay));
   }
 
   /**
-   * The records of every open window, by window end, then service name, each scored
-   * against its service's baseline as if the input ended here. The state does not change:
-   * scores come from copies of the baselines.
+   * For an idle input: moves the watermark up to the newest timestamp seen, as if the
+   * delay had passed with nothing late arriving, then emits and drops what it reached
+   * (records as {@link add}'s). Nothing happens before any event or when the watermark is
+   * there already. The watermark stays there until `newest - watermarkSeconds` passes it.
+   */
+  flushIdle(): KeyedWindowRecord[] {
+    return this.advance(Math.max(this.watermark, this.newest));
+  }
+
+  /**
+   * The records of every window not yet emitted as it is (the open ones; after a merge,
+   * also those of {@link merge}'s updates), by window end, then service name, each scored
+   * against its service's baseline as if the input ended here: every held window, kept
+   * ones included, learned in window order after its record. The state does not change:
+   * scores come from copies of the baselines. Kept windows were emitted already and give
+   * no record.
    */
   finalRecords(): KeyedWindowRecord[] {
     const copies = new Map<number, FailureRateBaseline>();
@@ -361,8 +563,14 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
       return copy;
     };
     const records: KeyedWindowRecord[] = [];
-    const indexes = [...this.open.keys()].sort((a, b) => a - b);
-    for (const index of indexes) this.emit(index, this.open.get(index)!, baselineOf, records);
+    const indexes = [...this.windows.keys()].sort((a, b) => a - b);
+    for (const index of indexes) {
+      const bucket = this.windows.get(index)!;
+      const due: number[] = [];
+      for (const [id, counts] of bucket.services) if (counts.emission !== EMITTED) due.push(id);
+      this.emit(bucket, due, baselineOf, records, false);
+      learnAll(bucket, baselineOf);
+    }
     return records;
   }
 
@@ -378,6 +586,7 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
     merged.watermark = Math.max(this.watermark, other.watermark);
     merged.absorb(this);
     merged.absorb(other);
+    merged.indexWindows();
     return merged;
   }
 
@@ -394,8 +603,8 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
       variance[id] = fields.variance;
     }
     const windows: [index: number, id: number, counts: WindowCounts][] = [];
-    for (const [index, bucket] of this.open) {
-      for (const [id, counts] of bucket) windows.push([index, id, counts]);
+    for (const { index, services } of this.windows.values()) {
+      for (const [id, counts] of services) windows.push([index, id, counts]);
     }
     // One order for one state, however its windows were reached.
     windows.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
@@ -419,6 +628,7 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
         windowTotal: column((counts) => counts.total),
         windowSuccesses: column((counts) => counts.successes),
         windowFailures: column((counts) => counts.failures),
+        windowEmitted: encodeColumn(Uint8Array.from(windows, ([, , counts]) => counts.emission)),
       },
     };
   }
@@ -436,21 +646,40 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
     state.decodeServices(fields);
     state.decodeTimes(fields);
     state.decodeWindows(fields);
+    state.indexWindows();
     return state;
   }
 
-  private place(id: number, time: number, status: number): void {
-    const { slide, window } = this.settings;
-    let index = lastWindowIndex(time, slide);
-    let late = false;
+  /** The end of window `index`: one expression wherever windows are compared with a watermark. */
+  private end(index: number): number {
+    return index * this.settings.slide + this.settings.window;
+  }
+
+  /** Whether window `index` is dropped at `watermark`: past its end by the allowed lateness. */
+  private isDropped(index: number, watermark: number): boolean {
+    return this.end(index) + this.settings.lateness <= watermark;
+  }
+
+  /**
+   * Adds an event to each of its windows the watermark has not dropped.
+   * @returns the index of its newest dropped window (the event is then late), if any.
+   */
+  private place(id: number, time: number, status: number): number | undefined {
+    const { watermark } = this;
+    const { lateness } = this.settings;
+    let index = lastWindowIndex(time, this.settings.slide);
     // The newest window always takes the event, even if rounding put its end a hair below
     // `time`: mathematically t < start + slide <= start + window, and no event is lost.
     do {
-      if (index * slide + window <= this.watermark) {
-        late = true; // older windows end earlier: closed too
-        break;
+      const end = this.end(index);
+      // isDropped's expression: an older window ends earlier, and is dropped too.
+      if (end + lateness <= watermark) return index;
+      const reached = end <= watermark;
+      const counts = this.counts(index, id, reached ? this.reached : this.unreached);
+      if (reached && (counts.events === 0 || counts.emission === EMITTED)) {
+        this.markDue(index, id);
       }
-      const counts = this.counts(index, id);
+      if (counts.emission === EMITTED) counts.emission = GROWN;
       counts.events += 1;
       if (status !== NO_STATUS) {
         counts.total += 1;
@@ -461,24 +690,40 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
       // stepping on would never end; the event is counted in the one window.
       if (index - 1 === index) break;
       index -= 1;
-    } while (index * slide + window > time);
-    if (late) this.late[id] = this.late[id]! + 1;
+    } while (this.end(index) > time);
+    return undefined;
   }
 
-  /** The counts of window `index` of service `id`, opened empty when new. */
-  private counts(index: number, id: number): WindowCounts {
-    let bucket = this.open.get(index);
+  private lateReason(index: number): string {
+    const start = index * this.settings.slide;
+    const lateness = this.settings.lateness;
+    const why = `window [${start}, ${this.end(index)}) of its service closed: watermark ${this.watermark}`;
+    return lateness === 0 ? why : `${why} reached its end plus the allowed lateness ${lateness}`;
+  }
+
+  /**
+   * The counts of window `index` of service `id`, opened empty when new; a new window's
+   * index goes into `heap` (a merge or decode indexes its windows once they are all in).
+   */
+  private counts(index: number, id: number, heap?: MinHeap): WindowCounts {
+    let bucket = this.windows.get(index);
     if (bucket === undefined) {
-      bucket = new Map();
-      this.open.set(index, bucket);
-      this.openIndexes.push(index);
+      bucket = { index, services: new Map() };
+      this.windows.set(index, bucket);
+      heap?.push(index);
     }
-    let counts = bucket.get(id);
+    let counts = bucket.services.get(id);
     if (counts === undefined) {
-      counts = { events: 0, total: 0, successes: 0, failures: 0 };
-      bucket.set(id, counts);
+      counts = { events: 0, total: 0, successes: 0, failures: 0, emission: NOT_EMITTED };
+      bucket.services.set(id, counts);
     }
     return counts;
+  }
+
+  private markDue(index: number, id: number): void {
+    const due = this.due.get(index);
+    if (due === undefined) this.due.set(index, [id]);
+    else due.push(id);
   }
 
   /** Gives every service named so far its late count and baseline. */
@@ -489,32 +734,57 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
     }
   }
 
-  private close(watermark: number): KeyedWindowRecord[] {
-    const { slide, window } = this.settings;
+  /**
+   * Moves the watermark to `watermark` (never lower), emits every window it reached that
+   * is due, then drops those it passed by the allowed lateness, learning them; in window
+   * order, so that each record is scored after the windows dropped before it were learned.
+   */
+  private advance(watermark: number): KeyedWindowRecord[] {
+    this.watermark = watermark;
+    while (this.unreached.size > 0 && this.end(this.unreached.peek()) <= watermark) {
+      const index = this.unreached.pop();
+      this.reached.push(index);
+      this.due.set(index, [...this.windows.get(index)!.services.keys()]);
+    }
+    const dropped = new Set<number>();
+    while (this.reached.size > 0 && this.isDropped(this.reached.peek(), watermark)) {
+      dropped.add(this.reached.pop());
+    }
     const records: KeyedWindowRecord[] = [];
+    if (this.due.size === 0 && dropped.size === 0) return records;
+    const indexes = [...new Set([...this.due.keys(), ...dropped])].sort((a, b) => a - b);
     const baselineOf = (id: number) => this.baselines[id]!;
-    while (this.openIndexes.size > 0 && this.openIndexes.peek() * slide + window <= watermark) {
-      const index = this.openIndexes.pop();
-      const bucket = this.open.get(index)!;
-      this.open.delete(index);
-      this.emit(index, bucket, baselineOf, records);
+    for (const index of indexes) {
+      const bucket = this.windows.get(index)!;
+      this.emit(bucket, this.due.get(index) ?? [], baselineOf, records, true);
+      this.due.delete(index);
+      if (!dropped.has(index)) continue;
+      learnAll(bucket, baselineOf);
+      this.windows.delete(index);
     }
     return records;
   }
 
-  /** Appends the records of one window index to `records`, by service name. */
+  /**
+   * Appends the records of services `ids` of a window to `records`, by service name,
+   * scored without learning; with `mark`, they are emitted as they are from now on.
+   */
   private emit(
-    index: number,
     bucket: Bucket,
+    ids: readonly number[],
     baselineOf: (id: number) => FailureRateBaseline,
     records: KeyedWindowRecord[],
+    mark: boolean,
   ): void {
-    const closed: KeyedWindowRecord[] = [];
-    for (const [id, counts] of bucket)
-      closed.push(this.windowRecord(index, id, counts, baselineOf(id)));
-    // Baselines are per service, so scoring before sorting changes no score.
-    closed.sort(byServiceName);
-    for (const record of closed) records.push(record);
+    const emitted: KeyedWindowRecord[] = [];
+    for (const id of ids) {
+      const counts = bucket.services.get(id)!;
+      emitted.push(this.windowRecord(bucket.index, id, counts, baselineOf(id)));
+      if (mark) counts.emission = EMITTED;
+    }
+    // Baselines are per service, and peeking changes none, so the order changes no score.
+    emitted.sort(byServiceName);
+    for (const record of emitted) records.push(record);
   }
 
   private windowRecord(
@@ -523,16 +793,15 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
     counts: WindowCounts,
     baseline: FailureRateBaseline,
   ): KeyedWindowRecord {
-    const { slide, window } = this.settings;
     const { total, successes, failures } = counts;
     const { score, anomaly } =
-      total === 0 ? { score: null, anomaly: false } : baseline.observe(failures, total);
-    const windowStart = index * slide;
+      total === 0 ? { score: null, anomaly: false } : baseline.peek(failures, total);
+    const windowStart = index * this.settings.slide;
     return {
       task: TASK,
       service: this.names.values[id]!,
       windowStart,
-      windowEnd: windowStart + window,
+      windowEnd: this.end(index),
       total,
       successes,
       failures,
@@ -540,10 +809,11 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
       late: this.late[id]!,
       anomaly,
       score,
+      update: counts.emission !== NOT_EMITTED,
     };
   }
 
-  /** Adds a part's services, late counts, baselines and open windows to this merged state. */
+  /** Adds a part's services, late counts, baselines and held windows to this merged state. */
   private absorb(part: KeyedWindowsState): void {
     const ids = this.names.translate(part.names.values);
     this.addServices();
@@ -552,13 +822,32 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
       this.late[id] = this.late[id]! + part.late[j]!;
       this.baselines[id] = this.baselines[id]!.merge(part.baselines[j]!);
     }
-    for (const [index, bucket] of part.open) {
-      for (const [j, from] of bucket) {
+    for (const { index, services } of part.windows.values()) {
+      for (const [j, from] of services) {
         const counts = this.counts(index, ids[j]!);
+        // Held by both parts: no part emitted these counts, so an emitted window is grown.
+        if (counts.events === 0) counts.emission = from.emission;
+        else if (counts.emission !== NOT_EMITTED || from.emission !== NOT_EMITTED) {
+          counts.emission = GROWN;
+        }
         counts.events += from.events;
         counts.total += from.total;
         counts.successes += from.successes;
         counts.failures += from.failures;
+      }
+    }
+  }
+
+  /** Puts every window of a merged or decoded state in its heap, and due ones in `due`. */
+  private indexWindows(): void {
+    for (const { index, services } of this.windows.values()) {
+      if (this.end(index) > this.watermark) {
+        this.unreached.push(index);
+        continue;
+      }
+      this.reached.push(index);
+      for (const [id, counts] of services) {
+        if (counts.emission !== EMITTED) this.markDue(index, id);
       }
     }
   }
@@ -603,8 +892,11 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
       if (newest !== watermark) throw corrupt('newest and watermark must both be null or not');
       return;
     }
-    if (watermark !== newest - this.settings.delay) {
-      throw corrupt(`watermark ${watermark} is not newest ${newest} - watermarkSeconds`);
+    // At least newest - delay (where batches put it), at most newest (where an idle flush does).
+    if (!(newest - this.settings.delay <= watermark && watermark <= newest)) {
+      throw corrupt(
+        `watermark ${watermark} is not between newest ${newest} - watermarkSeconds and newest`,
+      );
     }
     this.newest = newest;
     this.watermark = watermark;
@@ -612,23 +904,24 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
 
   private decodeWindows(fields: object): void {
     const indexes = columnField(TASK, fields, 'windowIndex', Float64Array);
-    const services = columnField(TASK, fields, 'windowService', Uint32Array);
-    const column = (name: string) => {
-      const values = columnField(TASK, fields, name, Float64Array);
+    const sized = <T extends { length: number }>(name: string, values: T): T => {
       if (values.length !== indexes.length) {
         throw corrupt(`${name} has ${values.length} values for ${indexes.length} windows`);
       }
       return values;
     };
-    if (services.length !== indexes.length) {
-      throw corrupt(`windowService has ${services.length} values for ${indexes.length} windows`);
-    }
+    const services = sized(
+      'windowService',
+      columnField(TASK, fields, 'windowService', Uint32Array),
+    );
+    const column = (name: string) => sized(name, columnField(TASK, fields, name, Float64Array));
     const events = column('windowEvents');
     const totals = column('windowTotal');
     const successes = column('windowSuccesses');
     const failures = column('windowFailures');
+    const emitted = sized('windowEmitted', columnField(TASK, fields, 'windowEmitted', Uint8Array));
     if (indexes.length > 0 && this.newest === Number.NEGATIVE_INFINITY) {
-      throw corrupt('open windows without any event time');
+      throw corrupt('windows without any event time');
     }
     for (let w = 0; w < indexes.length; w++) {
       const index = indexes[w]!;
@@ -650,7 +943,24 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
       ) {
         throw corrupt(`window ${index} of service ${id} has inconsistent counts`);
       }
+      const emission = emitted[w]!;
+      if (emission !== NOT_EMITTED && emission !== EMITTED && emission !== GROWN) {
+        throw corrupt(`windowEmitted holds ${emission}, not 0, 1 or 2`);
+      }
+      if (emission !== NOT_EMITTED && this.end(index) > this.watermark) {
+        throw corrupt(
+          `window ${index} of service ${id} is emitted before the watermark reached it`,
+        );
+      }
+      counts.emission = emission;
     }
+  }
+}
+
+/** Learns the counts of every service of a window that is dropped. */
+function learnAll(bucket: Bucket, baselineOf: (id: number) => FailureRateBaseline): void {
+  for (const [id, { total, failures }] of bucket.services) {
+    if (total > 0) baselineOf(id).learn(failures, total);
   }
 }
 

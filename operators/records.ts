@@ -3,6 +3,7 @@
  * `file`, which the command line adds. Times are epoch seconds; lists of services are
  * sorted by service name (code-unit order); a rate over zero events is `null`.
  */
+import type { LogEvent } from './event.js';
 
 export type TaskName =
   | 'running-average'
@@ -139,6 +140,20 @@ export interface KeyedWindowRecord {
   readonly anomaly: boolean;
   /** z-score of the window's failure rate; null before the baseline exists. */
   readonly score: number | null;
+  /** True when this re-emits a window already emitted (a late event within the allowed lateness). */
+  readonly update: boolean;
+}
+
+/**
+ * An event too late for Task 2's window or for a window of Task 6: what their side output
+ * (`--late-output`) receives, once per late event.
+ */
+export interface LateEvent {
+  readonly task: 'sliding-window' | 'keyed-windows';
+  /** Why it is late, with the bound it missed (for people; not a stable format). */
+  readonly reason: string;
+  /** The event as it arrived (rebuilt from the columns when the source did not keep it). */
+  readonly event: LogEvent;
 }
 
 export type TaskRecord =

@@ -2,9 +2,12 @@ import {
   asyncScheduler,
   defer,
   map,
+  mergeMap,
   type OperatorFunction,
+  reduce,
   type SchedulerLike,
-  timestamp,
+  tap,
+  windowTime,
 } from 'rxjs';
 import { EventBatch, NO_STATUS, type OperatorInput } from './batch.js';
 import { grown } from './columns.js';
@@ -12,10 +15,13 @@ import { isFailure, rate } from './event.js';
 import {
   byServiceName,
   compareText,
+  type LateEvent,
   type ServiceFailure,
   type SlidingWindowRecord,
 } from './records.js';
 import { checkMaxServices, DEFAULT_MAX_SERVICES, serviceCodes } from './service-limit.js';
+import { type SideOutput, sideOutputObserver } from './side-output.js';
+import { DEFAULT_WINDOW_SECONDS, SlidingPanesState } from './sliding-window-panes.js';
 import { TimeOrderedStore } from './sliding-window-store.js';
 import type { StringCodes } from './string-codes.js';
 import {
@@ -35,6 +41,8 @@ import {
   type TaskState,
 } from './task-state.js';
 
+export { DEFAULT_WINDOW_SECONDS } from './sliding-window-panes.js';
+
 /** What the window slides with: the events' timestamps, or their arrival time. */
 export type SlidingWindowClock = 'event' | 'processing';
 
@@ -43,86 +51,128 @@ export interface SlidingWindowStateOptions {
   /** Window length in seconds, finite and >= 0. Default 60. */
   readonly windowSeconds?: number;
   /**
-   * `'event'` (default): the window slides with the events' timestamps.
-   * `'processing'`: it slides with arrival time on `scheduler`, for sources whose
-   * timestamps cannot be trusted.
-   */
-  readonly clock?: SlidingWindowClock;
-  /**
    * Services in the window counted apart; the others are counted together as `(other)`.
    * Default 10,000.
    */
   readonly maxServices?: number;
 }
 
-export interface SlidingWindowOptions extends SlidingWindowStateOptions {
-  /** The clock of `'processing'` mode (a TestScheduler in tests). Default `asyncScheduler`. */
+export interface SlidingWindowOptions {
+  /**
+   * Window length in seconds. Default 60. Finite and >= 0 with the event clock, > 0 with
+   * the processing clock.
+   */
+  readonly windowSeconds?: number;
+  /**
+   * `'event'` (default): the exact window over the events' timestamps, a record per input
+   * value. `'processing'`: the window over arrival time on `scheduler`, cut into panes by
+   * RxJS's `windowTime`, a record per slide. Default: the state's clock when `state` is
+   * given, else `'event'`.
+   */
+  readonly clock?: SlidingWindowClock;
+  /** Processing clock only: the pane length in seconds, one record per slide. Default 1. */
+  readonly slideSeconds?: number;
+  /**
+   * Services in the window counted apart; the others are counted together as `(other)`.
+   * Default 10,000.
+   */
+  readonly maxServices?: number;
+  /** The processing clock's scheduler (a TestScheduler in tests). Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
   /**
+   * Event clock: receives each event counted in `late` (older than the window's start when
+   * it was processed), once, before the record of its input value. An observer also sees
+   * the source's completion and error, as with `tap` (with either clock; nothing is late by
+   * arrival time).
+   */
+  readonly late?: SideOutput<LateEvent>;
+  /**
    * Continue from this state: the operator adds to this very value, so its owner can read,
-   * encode or merge it at any time; one subscription at a time. Its window length, clock and
-   * service bound are the operator's (`windowSeconds`, `clock` and `maxServices`, when given
-   * too, must equal them).
+   * encode or merge it at any time; one subscription at a time. The clock follows the state
+   * (a {@link SlidingWindowState} is the event clock, a {@link SlidingPanesState} the
+   * processing clock); its options are the operator's (`clock`, `windowSeconds`,
+   * `slideSeconds` and `maxServices`, when given too, must equal them).
    * Default: each subscription starts from an empty state of the options.
    */
-  readonly state?: SlidingWindowState;
+  readonly state?: SlidingWindowState | SlidingPanesState;
 }
 
-/** The window of {@link slidingWindow} when none is given: the last minute. */
-export const DEFAULT_WINDOW_SECONDS = 60;
-
 const TASK = 'sliding-window';
-// 2: options gained maxServices.
+// 2: options gained maxServices. The options keep `clock: 'event'`, so that version 2
+// states of either clock stay told apart (the processing clock is SlidingPanesState now).
 const VERSION = 2;
 
 /**
  * Task 2: the failure rate over the last `windowSeconds` (default 60), overall and per
- * service, computed exactly.
+ * service, over event time (exact, a record per input value) or over arrival time (panes of
+ * RxJS's `windowTime`, a record per slide).
  *
- * Emits one {@link SlidingWindowRecord} per input value (one event, or one array of events
- * processed in order as a unit; an empty array re-emits the current window).
- *
- * **Event time** (default). The window is `[newest - windowSeconds, newest]`, both ends
- * included, where `newest` is the largest timestamp seen; `windowStart` and `windowEnd` are
- * null before the first event. An event older than the window's start when it is processed
- * (within an array: the newest timestamp seen up to that event) is counted in `late`
- * (cumulative) and nowhere else; an older event inside the window counts like any other.
- * Failures are 4xx and 5xx; `total` counts the window's events that have a status; rates are
- * null over zero. `services` lists, sorted by name, each service with at least one event in
- * the window, even one without a status (then `total` 0 and `rate` null); a service whose
- * last event has left the window is omitted.
- *
- * **Processing time** (`clock: 'processing'`). Each event is stamped with the arrival time
- * of its input value, `scheduler.now() / 1000`, and the same window runs over those stamps:
- * it holds what arrived in the last `windowSeconds`, `windowEnd` is the time of the current
- * emission (null until the first valid event arrives, then it follows every emission, an
- * empty array included) and `late` is always 0. Timestamps are not read.
- *
+ * **Event time** (default): the exact per-batch window. Emits one {@link SlidingWindowRecord}
+ * per input value (one event, or one array of events processed in order as a unit; an empty
+ * array re-emits the current window). The window is `[newest - windowSeconds, newest]`, both
+ * ends included, where `newest` is the largest timestamp seen; `windowStart` and `windowEnd`
+ * are null before the first event. An event older than the window's start when it is
+ * processed (within an array: the newest timestamp seen up to that event) is counted in
+ * `late` (cumulative) and nowhere else, and handed to the `late` side output; an older event
+ * inside the window counts like any other. Failures are 4xx and 5xx; `total` counts the
+ * window's events that have a status; rates are null over zero. `services` lists, sorted by
+ * name, each service with at least one event in the window, even one without a status (then
+ * `total` 0 and `rate` null); a service whose last event has left the window is omitted.
  * Results equal a recount of every non-late event in the window. The window lives in a
- * {@link SlidingWindowState}; cost: 12 bytes per event in the window (a time and a
- * service-and-class tag in typed arrays, no object per event) plus one entry per service
- * present. An event at or after the newest in-order one costs amortized O(1); an
+ * {@link SlidingWindowState}; cost: 12 bytes per event in the window plus one entry per
+ * service present. An event at or after the newest in-order one costs amortized O(1); an
  * out-of-order event inside the window costs O(log h), h being the out-of-order events held;
  * each emission costs O(s log s) for the s services listed.
+ *
+ * Event time cannot be a `windowTime`: `windowTime` cuts panes when the scheduler's clock
+ * says so, while event time is what the data says. Events arrive out of order and late (a
+ * pane already closed would have to take them back), and a replay of yesterday's files
+ * runs through an hour of event time in a second of the scheduler's. So the event clock
+ * keeps each event's time and moves the window with the newest timestamp instead.
+ *
+ * **Arrival time** (`clock: 'processing'`): `source.pipe(windowTime(slideSeconds * 1000,
+ * scheduler))`, each pane reduced to counts (events, failures and events with a status, per
+ * service) in a {@link SlidingPanesState}, which sums the last ceil(windowSeconds /
+ * slideSeconds) panes with running totals (the new pane added, the pane that leaves
+ * subtracted), so the cost per event does not grow with windowSeconds / slideSeconds.
+ * Emits one record each time a pane closes, every `slideSeconds` (default 1) from the
+ * subscription on, whether or not anything arrived: `windowEnd` is the scheduler's time at
+ * the close (`scheduler.now() / 1000`), `windowStart` is `windowEnd - windowSeconds`, `late`
+ * is always 0, services with no event in the window are omitted; timestamps are not read.
+ * When the source completes, `windowTime` closes the current pane early, so one last record
+ * follows, its window ending at the completion time, and then completion; an error is
+ * passed on at once. See {@link SlidingPanesState} for which panes a window holds.
  *
  * Each subscription has its own window, unless `state` is given: then the operator continues
  * from that state and adds to it (one subscription at a time), so its owner can encode or
  * merge it whenever it likes (for a checkpoint, `--save-state`, or scale-out).
  *
  * ```
- * source: --a--b--c--|    a: [200 at t=30, 500 at t=90], b: 503 at t=100, c: 504 at t=155
- * slidingWindow()
- * result: --x--y--z--|    x: 1/2 in [30, 90], y: 2/2 in [40, 100], z: 2/2 in [95, 155]
+ * event time:
+ * source: --a--b--c--|    a: [200 at t=30, 500 at t=90], b: 503 at t=100, c: 504 at t=25
+ * slidingWindow({ late })
+ * result: --x--y--z--|    x: 1/2 in [30, 90], y: 2/2 in [40, 100], z: as y with late 1
+ * late:   --------c--|    { task: 'sliding-window', reason: 'older than the window start 40 …', event: c }
+ *
+ * arrival time (windowSeconds 2, slideSeconds 1; a frame is 250 ms):
+ * source: -a-b--c----d--|      a, b: 500, c: 200, d: 503
+ * slidingWindow({ clock: 'processing', windowSeconds: 2, scheduler })
+ * result: ----x---y---z-(w|)   x: 2/2 in [-1, 1], y: 2/3 in [0, 2], z: 1/2 in [1, 3],
+ *                              w: 1/1 in [1.5, 3.5] (the partial pane closed at completion)
  * ```
  *
- * @throws {RangeError} when `windowSeconds` is negative or not finite, `clock` is neither
- * `'event'` nor `'processing'`, or they differ from those of the given `state`.
+ * @throws {RangeError} when an option is out of range (the window negative or not finite,
+ * an unknown clock, a slide that is not > 0 or longer than the window, `slideSeconds` with
+ * the event clock), or when options differ from those of the given `state`.
  *
  * @example
  * ```ts
  * from([[{ service: 'api', timestamp: 90, message: 'HTTP Status Code: 500' }]])
- *   .pipe(slidingWindow({ windowSeconds: 60 }))
+ *   .pipe(slidingWindow({ windowSeconds: 60, late: (late) => console.warn(late.reason) }))
  *   .subscribe((r) => console.log(r.rate, r.windowStart)); // 1 30
+ *
+ * // Over arrival time: the last minute, a record every 5 s.
+ * live$.pipe(slidingWindow({ clock: 'processing', slideSeconds: 5 })).subscribe(print);
  *
  * // Continue from a saved state, and save it again later:
  * const state = SlidingWindowState.decode(JSON.parse(saved));
@@ -133,56 +183,77 @@ const VERSION = 2;
 export function slidingWindow(
   options: SlidingWindowOptions = {},
 ): OperatorFunction<OperatorInput, SlidingWindowRecord> {
-  const { scheduler = asyncScheduler, state } = options;
-  const settings = settingsOf(options);
-  if (state !== undefined) {
-    for (const name of ['windowSeconds', 'clock', 'maxServices'] as const) {
-      if (options[name] !== undefined && options[name] !== state[name]) {
-        throw new RangeError(
-          `slidingWindow: ${name} is ${String(options[name])} but the given state's is ${String(state[name])}`,
-        );
-      }
-    }
+  const { state, clock = state?.clock ?? 'event' } = options;
+  if (clock !== 'event' && clock !== 'processing') {
+    throw new RangeError(`clock must be 'event' or 'processing', got ${String(clock)}`);
   }
-  const stateFor = () => state ?? SlidingWindowState.create(settings);
-  if ((state?.clock ?? settings.clock) === 'processing') {
+  if (state !== undefined && state.clock !== clock) {
+    throw new RangeError(
+      `slidingWindow: clock is ${clock} but the given state's is ${state.clock}`,
+    );
+  }
+  const observer = sideOutputObserver(options.late);
+  const follow = tap<SlidingWindowRecord>({ complete: observer.complete, error: observer.error });
+  if (clock === 'processing') {
+    const shape = state instanceof SlidingPanesState ? state : SlidingPanesState.create(options);
+    requireSameShape(options, shape, ['windowSeconds', 'slideSeconds', 'maxServices']);
+    const { scheduler = asyncScheduler } = options;
     return (source) =>
       defer(() => {
-        const window = stateFor();
+        const window = state instanceof SlidingPanesState ? state : SlidingPanesState.create(shape);
         return source.pipe(
-          timestamp(scheduler),
-          map(({ value, timestamp: millis }) =>
-            window.addArrivals(EventBatch.of(value), millis / 1000).record(),
+          windowTime(window.slideSeconds * 1000, scheduler),
+          mergeMap((pane) =>
+            pane.pipe(
+              reduce((counts, input) => counts.add(EventBatch.of(input)), window),
+              map((counts) => counts.closePane(scheduler.now() / 1000).record()),
+            ),
           ),
+          follow,
         );
       });
   }
+  if (options.slideSeconds !== undefined) {
+    throw new RangeError('slidingWindow: slideSeconds is an option of the processing clock');
+  }
+  const shape = state instanceof SlidingWindowState ? state : SlidingWindowState.create(options);
+  requireSameShape(options, shape, ['windowSeconds', 'maxServices']);
   return (source) =>
     defer(() => {
-      const window = stateFor();
-      return source.pipe(map((input) => window.add(EventBatch.of(input)).record()));
+      const window = state instanceof SlidingWindowState ? state : SlidingWindowState.create(shape);
+      return source.pipe(
+        map((input) => window.add(EventBatch.of(input), observer.next).record()),
+        follow,
+      );
     });
+}
+
+/** @throws {RangeError} when an option given differs from the state's. */
+function requireSameShape<S extends SlidingWindowState | SlidingPanesState>(
+  options: SlidingWindowOptions,
+  state: S,
+  names: readonly (keyof SlidingWindowOptions & keyof S)[],
+): void {
+  for (const name of names) {
+    if (options[name] !== undefined && options[name] !== state[name]) {
+      throw new RangeError(
+        `slidingWindow: ${name} is ${String(options[name])} but the given state's is ${String(state[name])}`,
+      );
+    }
+  }
 }
 
 interface Settings {
   readonly windowSeconds: number;
-  readonly clock: SlidingWindowClock;
   readonly maxServices: number;
 }
 
 function settingsOf(options: SlidingWindowStateOptions): Settings {
-  const {
-    windowSeconds = DEFAULT_WINDOW_SECONDS,
-    clock = 'event',
-    maxServices = DEFAULT_MAX_SERVICES,
-  } = options;
+  const { windowSeconds = DEFAULT_WINDOW_SECONDS, maxServices = DEFAULT_MAX_SERVICES } = options;
   if (!Number.isFinite(windowSeconds) || windowSeconds < 0) {
     throw new RangeError(`windowSeconds must be a finite number >= 0, got ${windowSeconds}`);
   }
-  if (clock !== 'event' && clock !== 'processing') {
-    throw new RangeError(`clock must be 'event' or 'processing', got ${String(clock)}`);
-  }
-  return { windowSeconds, clock, maxServices: checkMaxServices(maxServices) };
+  return { windowSeconds, maxServices: checkMaxServices(maxServices) };
 }
 
 // What the window needs of a status; success and other statuses only differ in Task 1.
@@ -210,15 +281,14 @@ function capacityFor(n: number): number {
 }
 
 /**
- * Task 2's state: the events of the current sliding window (each a time, a service and
- * whether it has a status and is a failure), the newest time seen and the late count, as a
- * value that can be fed, turned into a record, encoded and merged. {@link slidingWindow} is a
- * thin RxJS wrapper around it.
+ * Task 2's state over event time, the exact per-batch window: the events of the current
+ * sliding window (each a time, a service and whether it has a status and is a failure), the
+ * newest time seen and the late count, as a value that can be fed, turned into a record,
+ * encoded and merged. {@link slidingWindow} is a thin RxJS wrapper around it. (Arrival time
+ * is {@link SlidingPanesState}'s.)
  *
- * Shaped by `windowSeconds`, `clock` and `maxServices`: two states merge, and a state decodes against
- * options, only when both are equal. With the event clock it is fed by {@link add}, with the
- * processing clock by {@link addArrivals} (the arrival time comes from the caller, so the
- * state stays a pure value).
+ * Shaped by `windowSeconds` and `maxServices`: two states merge, and a state decodes against
+ * options, only when both are equal.
  *
  * **What merge guarantees.** `a.merge(b)` holds the union of both windows' entries, `newest`
  * the larger of the two, `late` their sum, and then evicts the entries older than the merged
@@ -247,7 +317,8 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
   readonly task = TASK;
   /** Window length in seconds. */
   readonly windowSeconds: number;
-  readonly clock: SlidingWindowClock;
+  /** The clock this state follows: the events' timestamps. */
+  readonly clock = 'event';
   /** Services in the window counted apart. */
   readonly maxServices: number;
 
@@ -270,7 +341,6 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
 
   private constructor(settings: Settings) {
     this.windowSeconds = settings.windowSeconds;
-    this.clock = settings.clock;
     this.maxServices = settings.maxServices;
     this.codes = serviceCodes(settings.maxServices);
   }
@@ -285,7 +355,8 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
 
   /**
    * An empty state.
-   * @throws {RangeError} when `windowSeconds` is negative or not finite, or `clock` unknown.
+   * @throws {RangeError} when `windowSeconds` is negative or not finite, or `maxServices`
+   * not an integer >= 1.
    */
   static create(options: SlidingWindowStateOptions = {}): SlidingWindowState {
     return new SlidingWindowState(settingsOf(options));
@@ -293,13 +364,10 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
 
   /**
    * Adds one batch by event time, in place, event by event in batch order (lateness is
-   * decided against the newest timestamp seen before each event).
-   * @throws {Error} on a state of the processing clock (use {@link addArrivals}).
+   * decided against the newest timestamp seen before each event). Each late event is
+   * counted in `late` and handed to `onLate`, in batch order.
    */
-  add(batch: EventBatch): this {
-    if (this.clock !== 'event') {
-      throw new Error('a processing-clock sliding-window state is fed with addArrivals()');
-    }
+  add(batch: EventBatch, onLate?: (late: LateEvent) => void): this {
     const ids = this.translate(batch);
     const { serviceIds, times, statuses } = batch;
     const windowSeconds = this.windowSeconds;
@@ -307,6 +375,7 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
       const time = times[i]!;
       if (time < this.newest - windowSeconds) {
         this.late += 1;
+        onLate?.({ task: TASK, reason: this.lateReason(), event: batch.eventAt(i) });
         continue;
       }
       this.insert(ids[serviceIds[i]!]!, time, classOf(statuses[i]!));
@@ -315,34 +384,6 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
         this.store.evictBefore(time - windowSeconds, this.evict);
       }
     }
-    this.forgetIfSparse();
-    return this;
-  }
-
-  /**
-   * Adds one batch that arrived at `nowSeconds` (processing clock), in place: every event is
-   * stamped with that time, timestamps are not read, and the window then ends there. An
-   * empty batch moves the window too, once an event has arrived.
-   * @throws {Error} on a state of the event clock (use {@link add}).
-   * @throws {RangeError} when `nowSeconds` is not finite.
-   */
-  addArrivals(batch: EventBatch, nowSeconds: number): this {
-    if (this.clock !== 'processing') {
-      throw new Error('an event-clock sliding-window state is fed with add()');
-    }
-    if (!Number.isFinite(nowSeconds)) {
-      throw new RangeError(`nowSeconds must be a finite number, got ${nowSeconds}`);
-    }
-    if (batch.length === 0 && this.newest === -Infinity) return this;
-    // A clock that steps back must not make arrivals late: time here only moves forward.
-    const now = Math.max(nowSeconds, this.newest);
-    const ids = this.translate(batch);
-    const { serviceIds, statuses } = batch;
-    for (let i = 0; i < batch.length; i++) {
-      this.insert(ids[serviceIds[i]!]!, now, classOf(statuses[i]!));
-    }
-    this.newest = now;
-    this.store.evictBefore(now - this.windowSeconds, this.evict);
     this.forgetIfSparse();
     return this;
   }
@@ -380,6 +421,10 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
    * @throws {StateError} naming `windowSeconds`, `clock` or `maxServices` when they differ.
    */
   merge(other: SlidingWindowState): SlidingWindowState {
+    if (!(other instanceof SlidingWindowState)) {
+      const clock = JSON.stringify((other as { clock?: unknown }).clock) ?? 'none';
+      throw new StateError(`${TASK} states differ in clock: "event" and ${clock}`);
+    }
     requireSameOptions(TASK, this.encodedOptions(), other.encodedOptions());
     const merged = new SlidingWindowState(this);
     merged.newest = Math.max(this.newest, other.newest);
@@ -401,8 +446,8 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
   }
 
   /**
-   * The state as JSON: `options` `{ windowSeconds, clock, maxServices }`, and `newest` (null before the
-   * first event), `late`, and the window's entries as columns: `times` (Float64, base64),
+   * The state as JSON: `options` `{ windowSeconds, clock: 'event', maxServices }`, and
+   * `newest` (null before the first event), `late`, and the window's entries as columns: `times` (Float64, base64),
    * `serviceIds` (Uint32, base64, indexes into `names`), `classes` (Uint8, base64: 0 without
    * status, 1 not a failure, 2 a failure), `names` (the window's services). Canonical: equal
    * windows give equal encodings (names sorted, entries by time, then service and class).
@@ -451,16 +496,18 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
    * @throws {RangeError} when `options` itself is invalid.
    */
   static decode(encoded: unknown, options?: SlidingWindowStateOptions): SlidingWindowState {
-    const expected = options === undefined ? undefined : { ...settingsOf(options) };
+    const expected = options === undefined ? undefined : { ...settingsOf(options), clock: 'event' };
     const { options: found, state: fields } = openEncoded(encoded, TASK, VERSION, expected);
     const windowSeconds = numberField(TASK, found, 'windowSeconds');
     if (windowSeconds < 0) throw new StateError(`${TASK} state: windowSeconds is negative`);
-    const clock = found.clock;
-    if (clock !== 'event' && clock !== 'processing') {
-      throw new StateError(`${TASK} state: clock is ${JSON.stringify(clock) ?? 'missing'}`);
+    if (found.clock !== 'event') {
+      // Version 2 of the processing clock held arrivals here; its panes are SlidingPanesState's.
+      throw new StateError(
+        `${TASK} state: clock is ${JSON.stringify(found.clock) ?? 'missing'}, not "event"`,
+      );
     }
     const maxServices = maxServicesOption(TASK, found);
-    const state = new SlidingWindowState({ windowSeconds, clock, maxServices });
+    const state = new SlidingWindowState({ windowSeconds, maxServices });
     const newest = nullableNumberField(TASK, fields, 'newest');
     const late = countField(TASK, fields, 'late');
     const times = columnField(TASK, fields, 'times', Float64Array);
@@ -500,6 +547,12 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
 
   private encodedOptions(): EncodedState['options'] {
     return { windowSeconds: this.windowSeconds, clock: this.clock, maxServices: this.maxServices };
+  }
+
+  /** Why an event is late now: the window's start it is older than. */
+  private lateReason(): string {
+    const start = this.newest - this.windowSeconds;
+    return `older than the window start ${start} (window [${start}, ${this.newest}])`;
   }
 
   /** The batch's service ids turned into this state's, with room for their counts. */

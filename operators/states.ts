@@ -9,11 +9,13 @@ import { TASK_NAMES, type TaskName } from './records.js';
 import { ReservoirState } from './reservoir-sample.js';
 import { RunningAverageState } from './running-average.js';
 import { SlidingWindowState } from './sliding-window.js';
+import { SlidingPanesState } from './sliding-window-panes.js';
 import { StateError } from './task-state.js';
 
 export type AnyTaskState =
   | RunningAverageState
   | SlidingWindowState
+  | SlidingPanesState
   | ReservoirState
   | BloomState
   | LazyGroupsState
@@ -21,12 +23,24 @@ export type AnyTaskState =
 
 const DECODERS: { readonly [T in TaskName]: (encoded: unknown) => AnyTaskState } = {
   'running-average': (encoded) => RunningAverageState.decode(encoded),
-  'sliding-window': (encoded) => SlidingWindowState.decode(encoded),
+  // One task, two clocks: the options say which state the encoding is of.
+  'sliding-window': (encoded) =>
+    clockOf(encoded) === 'processing'
+      ? SlidingPanesState.decode(encoded)
+      : SlidingWindowState.decode(encoded),
   reservoir: (encoded) => ReservoirState.decode(encoded),
   bloom: (encoded) => BloomState.decode(encoded),
   'lazy-groups': (encoded) => LazyGroupsState.decode(encoded),
   'keyed-windows': (encoded) => KeyedWindowsState.decode(encoded),
 };
+
+/** The `options.clock` of an encoded state, whatever the rest of it holds. */
+function clockOf(encoded: unknown): unknown {
+  const options = (encoded as { options?: unknown }).options;
+  return typeof options === 'object' && options !== null
+    ? (options as { clock?: unknown }).clock
+    : undefined;
+}
 
 /**
  * The state that {@link TaskState.encode} encoded, of whichever task it names.

@@ -23,15 +23,30 @@ export class BloomFileError extends Error {
 }
 
 export interface PatternFilterOptions {
-  /** Exact number of bits; default: optimal for the pattern count and the rate. */
+  /** Exact number of bits; default: optimal for the capacity and the rate. */
   readonly bits?: number;
-  /** Exact number of hashes; default: optimal for the bits and the pattern count. */
+  /** Exact number of hashes; default: optimal for the bits and the capacity. */
   readonly hashes?: number;
   /** Target false-positive rate when sizing optimally. */
   readonly falsePositiveRate?: number;
+  /**
+   * Messages the filter is sized for (at least the pattern count). Default
+   * {@link DEFAULT_BLOOM_CAPACITY}.
+   */
+  readonly capacity?: number;
 }
 
 export const DEFAULT_FALSE_POSITIVE_RATE = 0.01;
+
+/**
+ * What a filter is sized for unless told otherwise. Sized for its patterns alone, the four
+ * bundled messages made a filter of 39 bits, and the demo forwarded "Connection pool
+ * resized", a message not in the list: the false-positive rate is an average over all
+ * messages, and a filter that small is certain to pass some everyday ones. Sized for
+ * 100,000 messages at 1 %, the filter takes 117 KiB and a handful of patterns leave it a
+ * false-positive rate near 10^-32.
+ */
+export const DEFAULT_BLOOM_CAPACITY = 100_000;
 
 const READ_CHUNK_BYTES = 1 << 20;
 
@@ -98,7 +113,8 @@ export function countPatterns(path: string): Promise<number> {
 }
 
 /**
- * A filter holding every pattern of the file. With both `bits` and `hashes` the file is read
+ * A filter holding every pattern of the file, sized for `capacity` messages or the pattern
+ * count, whichever is larger. With both `bits` and `hashes` the file is read
  * once. Otherwise the optimal size depends on the number of patterns, known only at the end
  * of the file, and a Bloom filter cannot be resized once filled (its bits do not remember
  * the patterns that set them); so a first pass counts the lines and a second adds them.
@@ -112,7 +128,12 @@ export async function buildFilterFromPatterns(
   path: string,
   options: PatternFilterOptions = {},
 ): Promise<BloomFilter> {
-  const { bits, hashes, falsePositiveRate = DEFAULT_FALSE_POSITIVE_RATE } = options;
+  const {
+    bits,
+    hashes,
+    falsePositiveRate = DEFAULT_FALSE_POSITIVE_RATE,
+    capacity = DEFAULT_BLOOM_CAPACITY,
+  } = options;
   let filter: BloomFilter;
   if (bits !== undefined && hashes !== undefined) {
     filter = BloomFilter.withSize(bits, hashes);
@@ -124,12 +145,9 @@ export async function buildFilterFromPatterns(
         path,
       );
     }
-    const optimal = BloomFilter.optimalSize(patterns, falsePositiveRate);
-    const size = bits ?? optimal.bits;
-    filter = BloomFilter.withSize(
-      size,
-      hashes ?? Math.max(1, Math.round((size / patterns) * Math.LN2)),
-    );
+    const items = Math.max(capacity, patterns);
+    const size = bits ?? BloomFilter.optimalSize(items, falsePositiveRate).bits;
+    filter = BloomFilter.withSize(size, hashes ?? BloomFilter.optimalHashes(size, items));
   }
   await readPatterns(path, (pattern) => filter.add(pattern));
   return filter;

@@ -2,7 +2,7 @@
  * Checkpoints of `run` and `dashboard` (`--checkpoint <dir>`), as Spark keeps an offset log and
  * saved state, in one file written atomically: which files were read and how far (with each
  * file's identity), every task's state, the last batch number, and the length of the
- * `--forward` file, all after the same batch. A run started again with the directory resumes
+ * `--forward` and `--late-output` files, all after the same batch. A run started again with the directory resumes
  * from it exactly once; see README "Delivery guarantees".
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -40,6 +40,8 @@ export interface Checkpoint {
   /** Every selected task's state, in task order. */
   readonly states: readonly EncodedState[];
   readonly forward: OutputLength | null;
+  /** The `--late-output` file; a checkpoint written before that option existed has none. */
+  readonly late: OutputLength | null;
 }
 
 /** A checkpoint as read back: the same, with the file positions decoded for the source. */
@@ -83,12 +85,13 @@ export async function readCheckpoint(dir: string): Promise<ResumePoint | undefin
       `checkpoint ${path}: format version ${JSON.stringify(fields.version)}, this build reads version ${VERSION}`,
     );
   }
-  const { source, batch, file, files, states, forward } = fields;
+  const { source, batch, file, files, states, forward, late = null } = fields;
   if (typeof source !== 'string') throw corrupt('source missing');
   if (!Number.isSafeInteger(batch) || (batch as number) < 0) throw corrupt('batch missing');
   if (typeof file !== 'string') throw corrupt('file missing');
   if (!Array.isArray(states) || !states.every(isEncodedState)) throw corrupt('states missing');
   if (forward !== null && !isOutputLength(forward)) throw corrupt('forward missing');
+  if (late !== null && !isOutputLength(late)) throw corrupt('late malformed');
   let cursors: FileCursors;
   try {
     cursors = FileCursors.decode(files);
@@ -102,6 +105,7 @@ export async function readCheckpoint(dir: string): Promise<ResumePoint | undefin
     file,
     states: states as EncodedState[],
     forward: forward as OutputLength | null,
+    late: late as OutputLength | null,
     cursors,
   };
 }
@@ -165,17 +169,25 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** The output files a run appends to, as given on its command line. */
+export interface OutputPaths {
+  readonly forward: string | undefined;
+  readonly late: string | undefined;
+}
+
+const OUTPUT_FLAGS = { forward: '--forward', late: '--late-output' } as const;
+
 /**
- * Checks that a run of `tasks` over `source` with `forward` may resume from `point`: the same
- * source, the same tasks, the same --forward file; each task's options are checked when its
- * state is restored.
+ * Checks that a run of `tasks` over `source` with `outputs` may resume from `point`: the
+ * same source, the same tasks, the same --forward and --late-output files; each task's
+ * options are checked when its state is restored.
  * @throws {UsageError} naming the difference.
  */
 export function requireResumable(
   point: ResumePoint,
   source: string,
   tasks: readonly TaskName[],
-  forward: string | undefined,
+  outputs: OutputPaths,
 ): void {
   const where = `checkpoint ${point.path}`;
   if (point.source !== resolve(source)) {
@@ -187,12 +199,18 @@ export function requireResumable(
       `${where}: taken with --task ${saved}, this run asks for ${tasks.join(',')}`,
     );
   }
-  const savedForward = point.forward?.path;
-  const asked = forward === undefined ? undefined : resolve(forward);
-  if (savedForward !== asked) {
-    throw new UsageError(
-      `${where}: taken with ${savedForward === undefined ? 'no --forward' : `--forward ${savedForward}`}, this run has ${asked === undefined ? 'none' : `--forward ${asked}`}`,
-    );
+  for (const output of ['forward', 'late'] as const) {
+    const flag = OUTPUT_FLAGS[output];
+    const savedPath = point[output]?.path;
+    const given = outputs[output];
+    const asked = given === undefined ? undefined : resolve(given);
+    if (savedPath !== asked) {
+      const describe = (path: string | undefined, none: string) =>
+        path === undefined ? none : `${flag} ${path}`;
+      throw new UsageError(
+        `${where}: taken with ${describe(savedPath, `no ${flag}`)}, this run has ${describe(asked, 'none')}`,
+      );
+    }
   }
 }
 

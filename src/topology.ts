@@ -6,12 +6,14 @@
  *   source (directory | stdin) ─► batches ─┬─► running-average ─┐
  *     reader threads ◄─ pool ─┐            ├─► sliding-window  ─┤
  *                             │            ├─► reservoir       ─┤
+ *                             │            │     └─ late ──────┼─► --late-output file
  *                             │            ├─► bloom ──────────┼─► records ─► NDJSON (run)
  *                             │            │     └─ forwarded ─┼─► --forward file  | dashboard
  *                             └─ Task 5 ◄──├─► lazy-groups     ─┤
  *                                reducer   └─► keyed-windows   ─┘
+ *                                                └─ late ──────┴─► --late-output file
  *   every task's state ─► --save-state file (at the end)
- *   file positions + states + --forward length ─► --checkpoint dir (coalesced, and at the end)
+ *   file positions + states + output lengths ─► --checkpoint dir (coalesced, and at the end)
  * ```
  *
  * Each task's operator is a thin wrapper over a state value created here, so the states can
@@ -26,20 +28,27 @@ import { BloomState, bloomForward } from '../operators/bloom-forward.js';
 import type { LogEvent } from '../operators/event.js';
 import { KeyedWindowsState, keyedWindows } from '../operators/keyed-windows.js';
 import { LazyGroupsState, lazyGroups } from '../operators/lazy-groups/lazy-groups.js';
-import type { TaskName, TaskRecord } from '../operators/records.js';
+import type { LateEvent, TaskName, TaskRecord } from '../operators/records.js';
 import { ReservoirState, reservoirSample } from '../operators/reservoir-sample.js';
 import { RunningAverageState, runningAverage } from '../operators/running-average.js';
 import { OTHER_SERVICES } from '../operators/service-limit.js';
 import { SlidingWindowState, slidingWindow } from '../operators/sliding-window.js';
+import { SlidingPanesState } from '../operators/sliding-window-panes.js';
 import { type AnyTaskState, decodeTaskState } from '../operators/states.js';
 import { type EncodedState, requireSameOptions, StateError } from '../operators/task-state.js';
 import { AppendFile } from './append-file.js';
-import { BloomFileError, buildFilterFromPatterns, loadFilter } from './bloom-file.js';
+import {
+  BloomFileError,
+  buildFilterFromPatterns,
+  DEFAULT_BLOOM_CAPACITY,
+  loadFilter,
+} from './bloom-file.js';
 import { defaultPath } from './bundled.js';
 import {
   type Checkpoint,
   Checkpointer,
   lockCheckpoint,
+  type OutputLength,
   type ResumePoint,
   readCheckpoint,
   requireResumable,
@@ -87,6 +96,8 @@ export interface Topology {
   readonly outputs: Observable<TaskOutput>;
   /** The Bloom filter's second output: the events it forwarded. */
   readonly forwarded: Observable<LogEvent>;
+  /** The second output of Tasks 2 and 6: the events too late for their windows. */
+  readonly late: Observable<LateEvent>;
   /** Each selected task's state, as its operator leaves it after each batch. */
   readonly states: ReadonlyMap<TaskName, AnyTaskState>;
   /**
@@ -94,7 +105,7 @@ export interface Topology {
    * last batch (the final records leave them unchanged).
    */
   saveAtExit(): Promise<void>;
-  /** Flushes and closes what the topology opened (the --forward file, the threads). */
+  /** Flushes and closes what the topology opened (the output files, the threads). */
   close(): Promise<void>;
 }
 
@@ -135,6 +146,7 @@ async function build(
   let file = resumed?.file ?? '-';
   // Opened once the Bloom filter is known to load, so a bad filter leaves no file behind.
   let forwardFile: AppendFile | undefined;
+  let lateFile: AppendFile | undefined;
   let checkpointer: Checkpointer | undefined;
   const batches = openSource(source, {
     follow: !options.once,
@@ -143,8 +155,9 @@ async function build(
     ready: async () => {
       reportOverflow();
       await edges.ready?.();
-      // A slow --forward disk holds the source back as a slow stdout reader does.
+      // A slow output disk holds the source back as a slow stdout reader does.
       await forwardFile?.ready();
+      await lateFile?.ready();
       await checkpointer?.afterBatch(batch);
     },
     pool,
@@ -155,19 +168,41 @@ async function build(
     firstIndex: batch,
   });
   const forwarded = new Subject<LogEvent>();
-  const onForward = (event: LogEvent) => {
-    forwardFile?.append(JSON.stringify(event));
-    forwarded.next(event);
+  const late = new Subject<LateEvent>();
+  const sideOutputs: SideOutputs = {
+    forwarded: (event) => {
+      forwardFile?.append(JSON.stringify(event));
+      forwarded.next(event);
+    },
+    late: (event) => {
+      lateFile?.append(JSON.stringify(event));
+      late.next(event);
+    },
   };
   const states = new Map<TaskName, AnyTaskState>();
   const operators: TaskOperator[] = [];
   for (const [at, name] of options.task.entries()) {
-    const task = await taskOf(name, options, pool, onForward, resumed?.states[at], resumed?.path);
+    const task = await taskOf(name, options, pool, sideOutputs, resumed?.states[at], resumed?.path);
     states.set(name, task.state);
     operators.push(task.operator);
     if (name === 'bloom' && options.forward !== undefined) {
-      forwardFile = openForwardFile(options.forward, resumed, edges);
+      forwardFile = openOutputFile(
+        `--forward ${options.forward}`,
+        options.forward,
+        'events not forwarded',
+        resumed?.forward,
+        edges,
+      );
     }
+  }
+  if (options.lateOutput !== undefined) {
+    lateFile = openOutputFile(
+      `--late-output ${options.lateOutput}`,
+      options.lateOutput,
+      'late events not written',
+      resumed?.late,
+      edges,
+    );
   }
 
   let overflowReported = false;
@@ -190,9 +225,9 @@ async function build(
     const take = async (): Promise<Checkpoint> => {
       await settled(states);
       await edges.delivered?.();
-      const forward =
-        forwardFile && options.forward !== undefined
-          ? { path: resolve(options.forward), length: await forwardFile.durableLength() }
+      const lengthOf = async (output: AppendFile | undefined, path: string | undefined) =>
+        output && path !== undefined
+          ? { path: resolve(path), length: await output.durableLength() }
           : null;
       return {
         source: resolve(source),
@@ -200,7 +235,8 @@ async function build(
         file,
         files: cursors.encode(),
         states: encodeStates(),
-        forward,
+        forward: await lengthOf(forwardFile, options.forward),
+        late: await lengthOf(lateFile, options.lateOutput),
       };
     };
     checkpointer = new Checkpointer(
@@ -238,6 +274,7 @@ async function build(
   return {
     outputs,
     forwarded,
+    late,
     states,
     saveAtExit: async () => {
       if (options.saveState !== undefined) {
@@ -251,8 +288,10 @@ async function build(
     },
     close: async () => {
       forwarded.complete();
+      late.complete();
       pool?.terminate();
       await forwardFile?.close();
+      await lateFile?.close();
     },
   };
 }
@@ -272,7 +311,12 @@ async function resumePointOf(
     );
   }
   const point = await readCheckpoint(options.checkpoint);
-  if (point !== undefined) requireResumable(point, source, options.task, options.forward);
+  if (point !== undefined) {
+    requireResumable(point, source, options.task, {
+      forward: options.forward,
+      late: options.lateOutput,
+    });
+  }
   return point;
 }
 
@@ -283,18 +327,24 @@ async function settled(states: ReadonlyMap<TaskName, AnyTaskState>): Promise<voi
 
 type TaskOperator = OperatorFunction<OperatorInput, TaskRecord>;
 
+/** Where the operators' second outputs go: Task 4's forwarded events, the late ones of 2 and 6. */
+interface SideOutputs {
+  readonly forwarded: (event: LogEvent) => void;
+  readonly late: (event: LateEvent) => void;
+}
+
 /** One selected task: its state, and the operator that feeds it. */
 async function taskOf(
   name: TaskName,
   options: RunOptions,
   pool: WorkerPool | undefined,
-  onForward: (event: LogEvent) => void,
+  sideOutputs: SideOutputs,
   saved?: EncodedState,
   checkpoint?: string,
 ): Promise<{ state: AnyTaskState; operator: TaskOperator }> {
   const fresh = await freshStateOf(name, options);
   const state = saved === undefined ? fresh : restoredState(name, saved, fresh, checkpoint);
-  return { state, operator: operatorOf(state, options, pool, onForward) };
+  return { state, operator: operatorOf(state, options, pool, sideOutputs) };
 }
 
 /**
@@ -333,11 +383,16 @@ async function freshStateOf(name: TaskName, options: RunOptions): Promise<AnyTas
     case 'running-average':
       return RunningAverageState.create({ maxServices: options.maxServices });
     case 'sliding-window':
-      return SlidingWindowState.create({
-        windowSeconds: options.slidingWindow,
-        clock: options.clock,
-        maxServices: options.maxServices,
-      });
+      return options.clock === 'processing'
+        ? SlidingPanesState.create({
+            windowSeconds: options.slidingWindow,
+            slideSeconds: options.slidingSlide,
+            maxServices: options.maxServices,
+          })
+        : SlidingWindowState.create({
+            windowSeconds: options.slidingWindow,
+            maxServices: options.maxServices,
+          });
     case 'reservoir':
       return ReservoirState.create({ capacity: options.reservoirSize, seed: options.seed });
     case 'bloom':
@@ -353,6 +408,7 @@ async function freshStateOf(name: TaskName, options: RunOptions): Promise<AnyTas
         windowSeconds: options.keyedWindow,
         slideSeconds: options.keyedSlide ?? options.keyedWindow,
         watermarkSeconds: options.watermark,
+        allowedLatenessSeconds: options.allowedLateness,
         anomalyThreshold: options.anomalyThreshold,
         maxServices: options.maxServices,
       });
@@ -364,16 +420,21 @@ function operatorOf(
   state: AnyTaskState,
   options: RunOptions,
   pool: WorkerPool | undefined,
-  onForward: (event: LogEvent) => void,
+  { forwarded, late }: SideOutputs,
 ): TaskOperator {
   if (state instanceof RunningAverageState) return runningAverage({ state });
-  if (state instanceof SlidingWindowState) return slidingWindow({ state });
+  if (state instanceof SlidingWindowState || state instanceof SlidingPanesState) {
+    return slidingWindow({ state, late });
+  }
   if (state instanceof ReservoirState) return reservoirSample({ state });
-  if (state instanceof BloomState) return bloomForward({ state, forwarded: onForward });
+  if (state instanceof BloomState) return bloomForward({ state, forwarded });
   if (state instanceof LazyGroupsState) {
     return lazyGroups({ state, reducer: poolReducer(pool, options.lazyWorkers ?? 0) });
   }
-  return keyedWindows({ state });
+  // Only while following: with --once the end of input closes every window anyway, and a
+  // long read must not be taken for a quiet source.
+  const idleFlushSeconds = options.once ? undefined : (options.idleFlush ?? options.watermark);
+  return keyedWindows({ state, late, idleFlushSeconds });
 }
 
 /**
@@ -396,6 +457,7 @@ async function bloomFilterOf(options: RunOptions): Promise<BloomFilter> {
       bits: options.bloomBits,
       hashes: options.bloomHashes,
       falsePositiveRate: options.bloomFpRate,
+      capacity: options.bloomCapacity ?? DEFAULT_BLOOM_CAPACITY,
     });
   } catch (error) {
     if (error instanceof BloomFileError || error instanceof RangeError)
@@ -404,17 +466,18 @@ async function bloomFilterOf(options: RunOptions): Promise<BloomFilter> {
   }
 }
 
-/** The --forward file, cut back to its checkpointed length on a resume. */
-function openForwardFile(
+/** An output file (--forward, --late-output), cut back to its checkpointed length on a resume. */
+function openOutputFile(
+  label: string,
   path: string,
-  resumed: ResumePoint | undefined,
+  lostLines: string,
+  checkpointed: OutputLength | null | undefined,
   edges: TopologyEdges,
 ): AppendFile {
-  const label = `--forward ${path}`;
   return AppendFile.open(path, {
     label,
-    lostLines: 'events not forwarded',
-    truncateTo: resumed?.forward?.length,
+    lostLines,
+    truncateTo: checkpointed?.length,
     onProblem: (reason) => edges.onProblem({ kind: 'warning', file: label, reason, count: 0 }),
   });
 }

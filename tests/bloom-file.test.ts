@@ -7,6 +7,7 @@ import {
   BloomFileError,
   buildFilterFromPatterns,
   countPatterns,
+  DEFAULT_BLOOM_CAPACITY,
   loadFilter,
   readPatterns,
   saveFilter,
@@ -98,9 +99,9 @@ describe('buildFilterFromPatterns', () => {
     (_, i) => `HTTP Status Code: ${500 + (i % 100)} #${i}`,
   );
 
-  it('sizes optimally for the pattern count and the rate, and holds every pattern', async () => {
+  it('sizes optimally for the pattern count and the rate when the patterns outnumber the capacity, and holds every pattern', async () => {
     const path = await fileWith('p.txt', `${lines.join('\r\n')}\r\n\r\n`);
-    const filter = await buildFilterFromPatterns(path, { falsePositiveRate: 0.001 });
+    const filter = await buildFilterFromPatterns(path, { falsePositiveRate: 0.001, capacity: 10 });
     expect({ bits: filter.bits, hashes: filter.hashes }).toEqual(
       BloomFilter.optimalSize(5000, 0.001),
     );
@@ -109,21 +110,28 @@ describe('buildFilterFromPatterns', () => {
     expect(filter.has('HTTP Status Code: 500 #5000')).toBe(false);
   });
 
-  it('defaults to a 1 % rate', async () => {
+  it('defaults to a 1 % rate for 100,000 messages', async () => {
     const path = await fileWith('p.txt', lines.join('\n'));
     const filter = await buildFilterFromPatterns(path);
-    expect(filter.bits).toBe(BloomFilter.optimalSize(5000, 0.01).bits);
+    expect({ bits: filter.bits, hashes: filter.hashes }).toEqual(
+      BloomFilter.optimalSize(DEFAULT_BLOOM_CAPACITY, 0.01),
+    );
+    const sized = await buildFilterFromPatterns(path, { capacity: 20_000 });
+    expect(sized.bits).toBe(BloomFilter.optimalSize(20_000, 0.01).bits);
   });
 
   it('uses explicit bits and hashes, and the optimal value for whichever is missing', async () => {
     const path = await fileWith('p.txt', lines.join('\n'));
     const exact = await buildFilterFromPatterns(path, { bits: 8192, hashes: 3 });
     expect([exact.bits, exact.hashes, exact.count]).toEqual([8192, 3, 5000]);
-    const bitsOnly = await buildFilterFromPatterns(path, { bits: 100_000 });
-    expect([bitsOnly.bits, bitsOnly.hashes]).toEqual([100_000, 14]); // round(20 · ln 2)
+    // Hashes optimal for the capacity, not for the 5,000 patterns a filter is first filled with.
+    const bitsOnly = await buildFilterFromPatterns(path, { bits: 1_000_000 });
+    expect([bitsOnly.bits, bitsOnly.hashes]).toEqual([1_000_000, 7]); // round(10 · ln 2)
+    const forPatterns = await buildFilterFromPatterns(path, { bits: 100_000, capacity: 1 });
+    expect([forPatterns.bits, forPatterns.hashes]).toEqual([100_000, 14]); // round(20 · ln 2)
     const hashesOnly = await buildFilterFromPatterns(path, { hashes: 2 });
     expect([hashesOnly.bits, hashesOnly.hashes]).toEqual([
-      BloomFilter.optimalSize(5000, 0.01).bits,
+      BloomFilter.optimalSize(DEFAULT_BLOOM_CAPACITY, 0.01).bits,
       2,
     ]);
   });

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { DEFAULT_BLOOM_CAPACITY } from '../bloom-file.js';
 import { defaultPath } from '../bundled.js';
 import { escapeForTerminal } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
@@ -132,8 +133,13 @@ function buildProgram(): Command {
     .description('build a Bloom filter file from a list of messages, one per line')
     .argument('<patterns>', 'the messages of interest, one per line')
     .requiredOption('-o, --output <file>', 'where to write the filter')
-    .option('--bloom-bits <n>', 'filter size in bits (default: optimal for the pattern count)')
-    .option('--bloom-hashes <n>', 'hash functions (default: optimal)')
+    .option('--bloom-bits <n>', 'filter size in bits (default: optimal for the capacity)')
+    .option('--bloom-hashes <n>', 'hash functions (default: optimal for the bits and capacity)')
+    .option(
+      '--bloom-capacity <n>',
+      'messages the filter is sized for (at least the pattern count)',
+      String(DEFAULT_BLOOM_CAPACITY),
+    )
     .option('--bloom-fp-rate <p>', 'target false-positive rate', '0.01')
     .action(async (patterns: string, flags: Record<string, unknown>) => {
       const { bloomBuildCommand } = await import('../commands/bloom-build.js');

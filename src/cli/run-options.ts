@@ -5,11 +5,12 @@ import { TASK_NAMES, type TaskName } from '../../operators/records.js';
 import { DEFAULT_RESERVOIR_CAPACITY } from '../../operators/reservoir-sample.js';
 import { DEFAULT_MAX_SERVICES } from '../../operators/service-limit.js';
 import { DEFAULT_WINDOW_SECONDS } from '../../operators/sliding-window.js';
-import { DEFAULT_FALSE_POSITIVE_RATE } from '../bloom-file.js';
+import { DEFAULT_BLOOM_CAPACITY, DEFAULT_FALSE_POSITIVE_RATE } from '../bloom-file.js';
 import { UsageError } from '../usage-error.js';
 import {
   duration,
   flag,
+  nonNegativeDuration,
   oneOf,
   type Parse,
   path,
@@ -41,11 +42,13 @@ const DEFAULTS = {
   task: TASK_NAMES,
   slidingWindow: DEFAULT_WINDOW_SECONDS,
   clock: 'event',
+  slidingSlide: 1,
   reservoirSize: DEFAULT_RESERVOIR_CAPACITY,
   bloomFpRate: DEFAULT_FALSE_POSITIVE_RATE,
   batchSize: LAZY_GROUPS_DEFAULTS.batchSize,
   keyedWindow: KEYED_WINDOWS_DEFAULTS.windowSeconds,
   watermark: KEYED_WINDOWS_DEFAULTS.watermarkSeconds,
+  allowedLateness: 0,
   anomalyThreshold: KEYED_WINDOWS_DEFAULTS.anomalyThreshold,
   maxServices: DEFAULT_MAX_SERVICES,
   checkpointInterval: 1,
@@ -74,6 +77,12 @@ export const RUN_OPTION_SPECS = {
     description: 'Task 2 time: event (timestamps) or processing (arrival)',
     parse: oneOf('event', 'processing'),
     shownDefault: 'event',
+  },
+  slidingSlide: {
+    flag: '--sliding-slide <dur>',
+    description: 'Task 2 with --clock processing: a record every slide (RxJS windowTime)',
+    parse: duration,
+    shownDefault: `${DEFAULTS.slidingSlide}s`,
   },
   reservoirSize: {
     flag: '--reservoir-size <n>',
@@ -107,6 +116,12 @@ export const RUN_OPTION_SPECS = {
     flag: '--bloom-hashes <n>',
     description: 'Task 4 hash functions',
     parse: positiveInteger,
+  },
+  bloomCapacity: {
+    flag: '--bloom-capacity <n>',
+    description: 'Task 4 filter sized for this many messages (at least the pattern count)',
+    parse: positiveInteger,
+    shownDefault: String(DEFAULT_BLOOM_CAPACITY),
   },
   bloomFpRate: {
     flag: '--bloom-fp-rate <p>',
@@ -152,8 +167,27 @@ export const RUN_OPTION_SPECS = {
   watermark: {
     flag: '--watermark <dur>',
     description: 'Task 6 delay of the watermark behind the newest event',
-    parse: duration,
+    parse: nonNegativeDuration,
     shownDefault: `${DEFAULTS.watermark}s`,
+  },
+  allowedLateness: {
+    flag: '--allowed-lateness <dur>',
+    description:
+      'Task 6 keeps an emitted window this long past the watermark; a late event in it re-emits it with update: true',
+    parse: nonNegativeDuration,
+    shownDefault: '0',
+  },
+  lateOutput: {
+    flag: '--late-output <file>',
+    description: 'append each event too late for Task 2 or Task 6 to this file as an NDJSON line',
+    parse: path,
+  },
+  idleFlush: {
+    flag: '--idle-flush <dur>',
+    description:
+      "following: after this much time with no new event, Task 6's watermark moves up to the newest timestamp",
+    parse: nonNegativeDuration,
+    shownDefault: 'the watermark',
   },
   anomalyThreshold: {
     flag: '--anomaly-threshold <z>',
@@ -196,11 +230,13 @@ export interface RunOptions extends Partial<Parsed> {
   readonly task: TaskName[];
   readonly slidingWindow: number;
   readonly clock: 'event' | 'processing';
+  readonly slidingSlide: number;
   readonly reservoirSize: number;
   readonly bloomFpRate: number;
   readonly batchSize: number;
   readonly keyedWindow: number;
   readonly watermark: number;
+  readonly allowedLateness: number;
   readonly anomalyThreshold: number;
   readonly maxServices: number;
   readonly checkpointInterval: number;
@@ -235,6 +271,21 @@ export function resolveRunOptions(
     throw new UsageError(
       '--keyed-slide: must not be longer than --keyed-window (events would fall between windows)',
     );
+  }
+  if (options.clock === 'processing' && options.slidingSlide > options.slidingWindow) {
+    throw new UsageError(
+      '--sliding-slide: must not be longer than --sliding-window (a record would cover less than a slide)',
+    );
+  }
+  if (options.bloomFilter !== undefined) {
+    // A built filter has its patterns and its size already: these would be ignored silently.
+    for (const name of ['bloomPatterns', 'bloomBits', 'bloomHashes', 'bloomCapacity'] as const) {
+      if (options[name] !== undefined) {
+        throw new UsageError(
+          `${RUN_OPTION_SPECS[name].flag.split(' ')[0]}: cannot be used with --bloom-filter (the filter file holds its patterns and size)`,
+        );
+      }
+    }
   }
   return options;
 }

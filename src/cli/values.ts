@@ -10,12 +10,17 @@ const UNIT_SECONDS = { ms: 0.001, s: 1, m: 60, h: 3600 } as const;
 
 /** `250ms`, `10s`, `5m`, `1h`; a bare number is seconds. Returns seconds, always > 0. */
 export const duration: Parse<number> = (value) => {
+  const seconds = nonNegativeDuration(value);
+  if (seconds <= 0) throw new UsageError(`'${String(value).trim()}' must be longer than zero`);
+  return seconds;
+};
+
+/** A {@link duration} that may be zero (`0`, `0s`): a delay or a lateness. */
+export const nonNegativeDuration: Parse<number> = (value) => {
   const text = String(value).trim();
   const match = DURATION.exec(text);
   if (!match) throw new UsageError(`'${text}' is not a duration (like 250ms, 10s, 5m, 1h)`);
-  const seconds = Number(match[1]) * UNIT_SECONDS[(match[2] ?? 's') as keyof typeof UNIT_SECONDS];
-  if (seconds <= 0) throw new UsageError(`'${text}' must be longer than zero`);
-  return seconds;
+  return Number(match[1]) * UNIT_SECONDS[(match[2] ?? 's') as keyof typeof UNIT_SECONDS];
 };
 
 export const positiveInteger: Parse<number> = (value) => {

@@ -19,10 +19,16 @@ export async function bloomBuildCommand(
   const bits = parse('--bloom-bits', flags.bloomBits, positiveInteger);
   const hashes = parse('--bloom-hashes', flags.bloomHashes, positiveInteger);
   const falsePositiveRate = parse('--bloom-fp-rate', flags.bloomFpRate, probability);
+  const capacity = parse('--bloom-capacity', flags.bloomCapacity, positiveInteger);
   const output = String(flags.output);
   let filter: Awaited<ReturnType<typeof buildFilterFromPatterns>>;
   try {
-    filter = await buildFilterFromPatterns(patterns, { bits, hashes, falsePositiveRate });
+    filter = await buildFilterFromPatterns(patterns, {
+      bits,
+      hashes,
+      falsePositiveRate,
+      capacity,
+    });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

@@ -33,6 +33,7 @@ export async function dashboardCommand(
     outputs: topology.outputs,
     stats: monitor.stats,
     forwarded: topology.forwarded,
+    lateOutput: options.lateOutput,
     onQuit: () => quit.next(),
   });
   const onSignal = () => quit.next();

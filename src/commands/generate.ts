@@ -2,7 +2,13 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type LogEvent, toEpochSeconds } from '../../operators/event.js';
-import { duration, fraction, nonNegativeInteger, positiveInteger, seed } from '../cli/values.js';
+import {
+  fraction,
+  nonNegativeDuration,
+  nonNegativeInteger,
+  positiveInteger,
+  seed,
+} from '../cli/values.js';
 import { generateLogFiles } from '../generator.js';
 import { UsageError } from '../usage-error.js';
 
@@ -19,7 +25,7 @@ export async function generateCommand(
 ): Promise<number> {
   const files = option('--files', () => nonNegativeInteger(flags.files));
   const events = option('--events', () => positiveInteger(flags.events));
-  const delay = option('--delay', () => (String(flags.delay) === '0' ? 0 : duration(flags.delay)));
+  const delay = option('--delay', () => nonNegativeDuration(flags.delay));
   const bursts = option('--bursts', () => fraction(flags.bursts));
   const seedValue = flags.seed === undefined ? undefined : option('--seed', () => seed(flags.seed));
   const start = option('--start', () => startTime(flags.start, seedValue));

@@ -24,6 +24,8 @@ export interface DashboardProps {
   stats: Observable<SourceStats>;
   /** Events the Bloom filter forwarded. */
   forwarded: Observable<LogEvent>;
+  /** The file late events go to (`--late-output`), named in the Keyed windows panel. */
+  lateOutput?: string | undefined;
   /** Called on `q` and Ctrl-C. */
   onQuit: () => void;
   /** How often the screen samples the streams, ms (default 100: at most ten redraws a second). */
@@ -43,6 +45,7 @@ export function Dashboard({
   outputs,
   stats,
   forwarded,
+  lateOutput,
   onQuit,
   sampleIntervalMs = 100,
 }: DashboardProps) {
@@ -67,7 +70,11 @@ export function Dashboard({
         />
       )}
       <Box flexDirection="column" height={layout.bodyRows} overflow="hidden">
-        {keys.help ? <Help rows={layout.bodyRows} /> : <PanelGrid layout={layout} data={data} />}
+        {keys.help ? (
+          <Help rows={layout.bodyRows} />
+        ) : (
+          <PanelGrid layout={layout} data={data} lateOutput={lateOutput} />
+        )}
       </Box>
       {layout.footerRows > 0 && (
         <Footer paused={keys.paused} help={keys.help} hiddenPanels={layout.hiddenPanels} />

@@ -68,9 +68,11 @@ export interface KeyedWindowsData {
   readonly byService: ReadonlyMap<string, readonly KeyedWindowRecord[]>;
   /** Windows closed so far. */
   readonly closed: number;
-  /** Of those, flagged as anomalies. */
+  /** Re-emissions of closed windows with late events (`update: true`, `--allowed-lateness`). */
+  readonly updated: number;
+  /** Closed windows flagged as anomalies, each counted by its latest version. */
   readonly anomalies: number;
-  /** The window closed last. */
+  /** The window closed or updated last. */
   readonly latest: KeyedWindowRecord | null;
 }
 
@@ -117,7 +119,7 @@ export function initialDashboardData(rateWindowMs = 5000): DashboardData {
     lazyGroups: null,
     lazyBatches: 0,
     lazyThroughput: null,
-    keyedWindows: { byService: new Map(), closed: 0, anomalies: 0, latest: null },
+    keyedWindows: { byService: new Map(), closed: 0, updated: 0, anomalies: 0, latest: null },
     eventMeter: createRateMeter(rateWindowMs),
     lazyMeter: createRateMeter(rateWindowMs),
     failure: null,
@@ -211,19 +213,36 @@ function batchesOf(record: LazyGroupsRecord, fallback: number): number {
 }
 
 /**
- * The keyed windows with one more closed window. The map is updated in place, not copied: a
- * copy per window cost O(services), and the thousands of windows one batch closes across
- * thousands of services froze the screen (and its `q`). Only the newest data is ever drawn,
- * so no reader sees an older one change.
+ * The keyed windows with one more closed window, or with an update in place of the version
+ * it revises (in window order when that version is not shown: emitted before a resume, or
+ * older than the windows kept). The map is updated in place, not copied: a copy per window
+ * cost O(services), and the thousands of windows one batch closes across thousands of
+ * services froze the screen (and its `q`). Only the newest data is ever drawn, so no reader
+ * sees an older one change.
  */
 function addWindow(keyed: KeyedWindowsData, window: KeyedWindowRecord): KeyedWindowsData {
   const byService = keyed.byService as Map<string, readonly KeyedWindowRecord[]>;
   const previous = byService.get(window.service) ?? [];
-  byService.set(window.service, [...previous, window].slice(-KEYED_WINDOWS_KEPT));
+  let anomalies = keyed.anomalies + (window.anomaly ? 1 : 0);
+  let windows: KeyedWindowRecord[];
+  const revised = window.update
+    ? previous.findLastIndex((shown) => shown.windowStart === window.windowStart)
+    : -1;
+  if (revised !== -1) {
+    if (previous[revised]!.anomaly) anomalies -= 1;
+    windows = previous.with(revised, window);
+  } else if (window.update) {
+    const after = previous.findIndex((shown) => shown.windowStart > window.windowStart);
+    windows = previous.toSpliced(after === -1 ? previous.length : after, 0, window);
+  } else {
+    windows = [...previous, window];
+  }
+  byService.set(window.service, windows.slice(-KEYED_WINDOWS_KEPT));
   return {
     byService,
-    closed: keyed.closed + 1,
-    anomalies: keyed.anomalies + (window.anomaly ? 1 : 0),
+    closed: keyed.closed + (window.update ? 0 : 1),
+    updated: keyed.updated + (window.update ? 1 : 0),
+    anomalies,
     latest: window,
   };
 }

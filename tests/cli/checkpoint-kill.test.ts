@@ -291,11 +291,12 @@ async function linesOf(path: string): Promise<string[]> {
   return (await readFile(path, 'utf8')).split('\n').filter((line) => line.length > 0);
 }
 
-async function expectForwardedOnce(forward: string, uninterrupted: string, inOrder: boolean) {
-  const killed = await linesOf(forward);
+/** The output file of the killed runs holds each line of the uninterrupted run's once. */
+async function expectWrittenOnce(output: string, uninterrupted: string, inOrder: boolean) {
+  const killed = await linesOf(output);
   const expected = await linesOf(uninterrupted);
   expect(expected.length).toBeGreaterThan(0);
-  expect(new Set(killed).size, 'a forwarded event written twice').toBe(killed.length);
+  expect(new Set(killed).size, `a line of ${output} written twice`).toBe(killed.length);
   if (inOrder) expect(killed).toEqual(expected);
   else expect([...killed].sort()).toEqual([...expected].sort());
 }
@@ -312,8 +313,9 @@ async function killedAndUninterrupted(
 ) {
   const [dir, checkpoint, outputs] = [await tempDir(), await tempDir(), await tempDir()];
   const forward = join(outputs, 'forward.ndjson');
+  const late = join(outputs, 'late.ndjson');
   const follow = [dir, '--checkpoint', checkpoint, '--checkpoint-interval', '50ms'];
-  const shared = ['--forward', forward, ...TASK_OPTIONS];
+  const shared = ['--forward', forward, '--late-output', late, ...TASK_OPTIONS];
 
   const writing = write(dir, plan, random, pauseMs);
   const killed = await killRepeatedly([...follow, ...shared], checkpoint, random);
@@ -322,13 +324,21 @@ async function killedAndUninterrupted(
   const runs = [...killed, last];
 
   const whole = join(outputs, 'whole.ndjson');
-  const uninterrupted = await runToEnd([dir, '--forward', whole, ...TASK_OPTIONS]);
+  const wholeLate = join(outputs, 'whole-late.ndjson');
+  const uninterrupted = await runToEnd([
+    dir,
+    '--forward',
+    whole,
+    '--late-output',
+    wholeLate,
+    ...TASK_OPTIONS,
+  ]);
 
   expectQuiet([...runs, uninterrupted]);
   // The kills did not all come before the first checkpoint.
   expect(killed.some((run) => run.resumedFrom > 0)).toBe(true);
   expectBatchesResume(runs);
-  return { checkpoint, forward, whole, last, runs, uninterrupted };
+  return { checkpoint, forward, whole, late, wholeLate, last, runs, uninterrupted };
 }
 
 // --- the scenarios ----------------------------------------------------------------------
@@ -346,20 +356,17 @@ describe('run --checkpoint, killed with SIGKILL 20 times and restarted', () => {
         totalsOf(lastOf(uninterrupted.records, task)),
       );
     }
-    await expectForwardedOnce(forward, whole, false);
+    await expectWrittenOnce(forward, whole, false);
     expect(await linesOf(forward)).toHaveLength(
       lastOf(uninterrupted.records, 'bloom').forwarded as number,
     );
   }, 60_000);
 
-  it('with a writer of whole .json files only: every task, records and all, as one uninterrupted run', async () => {
+  it('with a writer of whole .json files only: every task, records and all, as one uninterrupted run, each late event written once', async () => {
     // Files well apart: the watcher may tell of files made a few ms apart out of order, and
     // a following run reads new files in the order it is told of them.
-    const { checkpoint, forward, whole, last, runs, uninterrupted } = await killedAndUninterrupted(
-      writerSteps(2, 120, 0),
-      createRandom(4048),
-      [40, 120],
-    );
+    const { checkpoint, forward, whole, late, wholeLate, last, runs, uninterrupted } =
+      await killedAndUninterrupted(writerSteps(2, 120, 0), createRandom(4048), [40, 120]);
 
     // The key tells records apart: an uninterrupted run prints each key once.
     const expected = deduplicated([uninterrupted]);
@@ -382,7 +389,9 @@ describe('run --checkpoint, killed with SIGKILL 20 times and restarted', () => {
     expect(openWindows(uninterrupted.records).length).toBeGreaterThan(0);
     expect(openWindows(last.records)).toEqual(openWindows(uninterrupted.records));
 
-    await expectForwardedOnce(forward, whole, true);
+    await expectWrittenOnce(forward, whole, true);
+    // Task 6's late events (40 s behind, past the 30 s watermark), in the order they came.
+    await expectWrittenOnce(late, wholeLate, true);
   }, 60_000);
 });
 

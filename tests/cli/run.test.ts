@@ -169,7 +169,11 @@ describe('logstream run: usage errors', () => {
       async () => ['run', 'data', '--once', '--sliding-window', '10 parsecs'],
       /--sliding-window.*10 parsecs/,
     ],
-    ['a zero duration', async () => ['run', 'data', '--once', '--watermark', '0s'], /--watermark/],
+    [
+      'a zero duration',
+      async () => ['run', 'data', '--once', '--keyed-window', '0s'],
+      /--keyed-window/,
+    ],
     ['a bad --task', async () => ['run', 'data', '--once', '--task', 'averages'], /averages/],
     ['an empty --task', async () => ['run', 'data', '--once', '--task', ','], /--task/],
     [

@@ -56,6 +56,30 @@ describe('applyInput', () => {
     expect(keyedWindows.latest!.service).toBe('__proto__');
   });
 
+  it('puts an update in place of the version it revises, counted apart, its anomaly by its latest version', () => {
+    const inputs: FeedInput[] = [
+      keyedWindow('api', 0),
+      keyedWindow('api', 10, { anomaly: true }),
+      keyedWindow('api', 20),
+      keyedWindow('api', 10, { update: true, total: 60, anomaly: false }),
+      keyedWindow('api', 20, { update: true, anomaly: true }),
+      // Its first version was emitted before a resume: it goes in window order.
+      keyedWindow('api', 5, { update: true }),
+    ].map((window) => ({ kind: 'output', output: output(window) }));
+    const { keyedWindows } = fold(inputs);
+    const api = keyedWindows.byService.get('api')!;
+    expect(api.map((w) => [w.windowStart, w.update])).toEqual([
+      [0, false],
+      [5, true],
+      [10, true],
+      [20, true],
+    ]);
+    expect(api[2]!.total).toBe(60);
+    expect(keyedWindows.closed).toBe(3);
+    expect(keyedWindows.updated).toBe(3);
+    expect(keyedWindows.anomalies).toBe(1);
+  });
+
   it('counts lazy-groups batches from the record when it says, else by records', () => {
     const counted = fold([
       { kind: 'output', output: output(lazyGroups([['api', 1, 1]])) },

@@ -183,6 +183,7 @@ export function keyedWindow(
     late: 0,
     anomaly: false,
     score: 0.1,
+    update: false,
     ...extra,
   };
 }

@@ -171,6 +171,30 @@ describe('Keyed windows panel', () => {
     expect(frame[2]).toBe('web late 0  90%');
   });
 
+  it('marks updated windows with ~, counts them, and names the --late-output file', () => {
+    let data = initialDashboardData();
+    const windows = [
+      keyedWindow('api', 0, { rate: 0.98 }),
+      keyedWindow('api', 10, { rate: 0.9 }),
+      keyedWindow('api', 0, { rate: 0.97, update: true, late: 1 }),
+    ];
+    for (const window of windows)
+      data = applyInput(data, { kind: 'output', output: output(window) }, 0);
+    const frame = show(
+      <KeyedWindowsPanel
+        keyed={data.keyedWindows}
+        lateOutput="out/late.ndjson"
+        width={80}
+        rows={3}
+      />,
+      80,
+    );
+    expect(frame[0]).toMatch(
+      /^closed 2 · updated 1 · anomalies 0 · last \S+ · late → out\/late\.ndjson$/,
+    );
+    expect(frame[1]).toBe('api late 1 ~97%  90%');
+  });
+
   it('shows only the windows that fit in its width, the newest', () => {
     let data = initialDashboardData();
     for (let i = 0; i < 20; i++) {

@@ -2,12 +2,13 @@ import fc from 'fast-check';
 import { from, lastValueFrom, Subject, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { EventBatch, NO_STATUS } from '../../operators/batch.js';
+import { FailureRateBaseline } from '../../operators/ewma.js';
 import {
   type KeyedWindowsOptions,
   KeyedWindowsState,
   keyedWindows,
 } from '../../operators/keyed-windows.js';
-import type { KeyedWindowRecord } from '../../operators/records.js';
+import type { KeyedWindowRecord, LateEvent } from '../../operators/records.js';
 import {
   columnField,
   type EncodedState,
@@ -15,6 +16,7 @@ import {
   StateError,
 } from '../../operators/task-state.js';
 import { BASE_TIME } from '../support/events.js';
+import { expectIdentity } from '../support/state-laws.js';
 
 interface Ev {
   readonly service: string;
@@ -34,9 +36,19 @@ function batchOf(events: readonly Ev[]): EventBatch {
   );
 }
 
-/** The records emitted while adding `batches` to `state`, in order. */
-function addAll(state: KeyedWindowsState, batches: Batches): KeyedWindowRecord[] {
-  return batches.flatMap((batch) => state.add(batchOf(batch)));
+/**
+ * The records emitted while adding `batches` to `state`, in order; with `idle[j]`, an idle
+ * flush follows batch j.
+ */
+function addAll(
+  state: KeyedWindowsState,
+  batches: Batches,
+  idle: readonly boolean[] = [],
+): KeyedWindowRecord[] {
+  return batches.flatMap((batch, j) => [
+    ...state.add(batchOf(batch)),
+    ...(idle[j] === true ? state.flushIdle() : []),
+  ]);
 }
 
 /** Emissions plus final records of one state over the whole stream. */
@@ -46,9 +58,13 @@ function singleRun(options: KeyedWindowsOptions, batches: Batches) {
   return { state, records };
 }
 
-function stateOver(options: KeyedWindowsOptions, batches: Batches): KeyedWindowsState {
+function stateOver(
+  options: KeyedWindowsOptions,
+  batches: Batches,
+  idle: readonly boolean[] = [],
+): KeyedWindowsState {
   const state = KeyedWindowsState.create(options);
-  addAll(state, batches);
+  addAll(state, batches, idle);
   return state;
 }
 
@@ -110,6 +126,15 @@ const options: fc.Arbitrary<KeyedWindowsOptions> = fc
     }),
   );
 
+/**
+ * Options with an allowed lateness (0 included), for the laws that hold whatever it is:
+ * states then hold kept windows, emitted or grown.
+ */
+const latenessOptions: fc.Arbitrary<KeyedWindowsOptions> = fc
+  .tuple(options, fc.constantFrom(0, 3, 17, 40, 120))
+  .map(([opts, allowedLatenessSeconds]) => ({ ...opts, allowedLatenessSeconds }));
+const idleFlushes = fc.array(fc.boolean(), { maxLength: 12 });
+
 /** The same events in timestamp order, cut into batches of the same sizes. */
 function inTimeOrder(batches: Batches): Ev[][] {
   const events = batches.flat().sort((a, b) => a.offset - b.offset);
@@ -143,6 +168,40 @@ describe('KeyedWindowsState split invariance', () => {
         },
       ),
       { seed: SEED, numRuns: 200 },
+    );
+  });
+
+  it('with an allowed lateness, parts with disjoint services give the records of one run up to scores', () => {
+    const withoutScores = (records: KeyedWindowRecord[]) =>
+      sorted(records).map((r) => ({ ...r, score: null, anomaly: false }));
+    fc.assert(
+      fc.property(
+        latenessOptions,
+        rawBatches,
+        fc.subarray(['a', 'b', 'c', '__proto__', 'constructor']),
+        (opts, raw, chosen) => {
+          // In time order no event is late or updates a window, in the parts or in one run.
+          const batches = inTimeOrder(raw);
+          const inA = new Set<string>(chosen);
+          const a = KeyedWindowsState.create(opts);
+          const b = KeyedWindowsState.create(opts);
+          const emitted = [
+            ...addAll(
+              a,
+              batches.map((batch) => batch.filter((e) => inA.has(e.service))),
+            ),
+            ...addAll(
+              b,
+              batches.map((batch) => batch.filter((e) => !inA.has(e.service))),
+            ),
+          ];
+          const all = [...emitted, ...a.merge(b).finalRecords()];
+          const single = singleRun(opts, batches).records;
+          expect(single.every((r) => !r.update && r.late === 0)).toBe(true);
+          expect(withoutScores(all)).toEqual(withoutScores(single));
+        },
+      ),
+      { seed: SEED + 8, numRuns: 200 },
     );
   });
 
@@ -229,6 +288,7 @@ describe('KeyedWindowsState split invariance', () => {
         late: 1, // the event at 5 came after the watermark passed its window
         anomaly: false,
         score: null,
+        update: false,
       },
     ]);
     expect(merged.finalRecords().map((r) => r.windowStart - BASE_TIME)).toEqual([100]);
@@ -267,25 +327,32 @@ function expectSameRecords(actual: KeyedWindowRecord[], expected: KeyedWindowRec
 describe('KeyedWindowsState merge', () => {
   it('is associative', () => {
     fc.assert(
-      fc.property(options, rawBatches, rawBatches, rawBatches, (opts, x, y, z) => {
-        const [a, b, c] = [x, y, z].map((batches) => stateOver(opts, batches)) as [
-          KeyedWindowsState,
-          KeyedWindowsState,
-          KeyedWindowsState,
-        ];
-        const left = a.merge(b).merge(c);
-        const right = a.merge(b.merge(c));
-        expectSameEncoding(left.encode(), right.encode());
-        expectSameRecords(left.finalRecords(), right.finalRecords());
-      }),
+      fc.property(
+        latenessOptions,
+        rawBatches,
+        rawBatches,
+        rawBatches,
+        idleFlushes,
+        (opts, x, y, z, idle) => {
+          const [a, b, c] = [x, y, z].map((batches) => stateOver(opts, batches, idle)) as [
+            KeyedWindowsState,
+            KeyedWindowsState,
+            KeyedWindowsState,
+          ];
+          const left = a.merge(b).merge(c);
+          const right = a.merge(b.merge(c));
+          expectSameEncoding(left.encode(), right.encode());
+          expectSameRecords(left.finalRecords(), right.finalRecords());
+        },
+      ),
       { seed: SEED + 3, numRuns: 150 },
     );
   });
 
   it('has the empty state as identity on both sides, and changes neither input', () => {
     fc.assert(
-      fc.property(options, rawBatches, rawBatches, (opts, x, y) => {
-        const s = stateOver(opts, x);
+      fc.property(latenessOptions, rawBatches, rawBatches, idleFlushes, (opts, x, y, idle) => {
+        const s = stateOver(opts, x, idle);
         const other = stateOver(opts, y);
         const encoded = s.encode();
         const otherEncoded = other.encode();
@@ -293,11 +360,42 @@ describe('KeyedWindowsState merge', () => {
         expect(s.merge(empty).encode()).toEqual(encoded);
         expect(empty.merge(s).encode()).toEqual(encoded);
         expect(empty.merge(s).finalRecords()).toEqual(s.finalRecords());
+        expectIdentity(s, empty);
         s.merge(other);
         expect(s.encode()).toEqual(encoded);
         expect(other.encode()).toEqual(otherEncoded);
       }),
       { seed: SEED + 4, numRuns: 150 },
+    );
+  });
+
+  it('holds the sum of both parts’ held counts and late counts, whatever the lateness', () => {
+    /** windowEvents by (service, window index), from the encoding. */
+    const held = (state: KeyedWindowsState) => {
+      const fields = state.encode().state as { names: string[] };
+      const column = (name: string) => columnField('keyed-windows', fields, name, Float64Array);
+      const services = columnField('keyed-windows', fields, 'windowService', Uint32Array);
+      const [indexes, events] = [column('windowIndex'), column('windowEvents')];
+      const found = new Map<string, number>();
+      indexes.forEach((index, w) => {
+        found.set(JSON.stringify([fields.names[services[w]!], index]), events[w]!);
+      });
+      return found;
+    };
+    fc.assert(
+      fc.property(latenessOptions, rawBatches, rawBatches, idleFlushes, (opts, x, y, idle) => {
+        const a = stateOver(opts, x, idle);
+        const b = stateOver(opts, y);
+        const sum = held(a);
+        for (const [key, events] of held(b)) sum.set(key, (sum.get(key) ?? 0) + events);
+        const merged = a.merge(b);
+        expect(held(merged)).toEqual(sum);
+        const late = lateByService(a);
+        for (const [service, n] of lateByService(b))
+          late.set(service, (late.get(service) ?? 0) + n);
+        expect(lateByService(merged)).toEqual(late);
+      }),
+      { seed: SEED + 9, numRuns: 150 },
     );
   });
 
@@ -352,6 +450,7 @@ describe('KeyedWindowsState merge', () => {
       windowSeconds: 20,
       slideSeconds: 5,
       watermarkSeconds: 1,
+      allowedLatenessSeconds: 5,
       anomalyThreshold: 2,
       minHistory: 2,
       ewmaAlpha: 0.5,
@@ -366,20 +465,28 @@ describe('KeyedWindowsState merge', () => {
 describe('KeyedWindowsState encoding', () => {
   it('round-trips, also through JSON text, and the decoded state continues like the original', () => {
     fc.assert(
-      fc.property(options, rawBatches, rawBatches, (opts, first, more) => {
-        const s = stateOver(opts, first);
-        const encoded = s.encode();
-        const final = s.finalRecords();
-        expect(s.encode()).toEqual(encoded); // finalRecords changed nothing
-        for (const copy of [
-          KeyedWindowsState.decode(encoded),
-          KeyedWindowsState.decode(JSON.parse(JSON.stringify(encoded)), opts),
-        ]) {
-          expect(copy.encode()).toEqual(encoded);
-          expect(copy.finalRecords()).toEqual(final);
-          expect(addAll(copy, more)).toEqual(addAll(stateOver(opts, first), more));
-        }
-      }),
+      fc.property(
+        latenessOptions,
+        rawBatches,
+        rawBatches,
+        idleFlushes,
+        (opts, first, more, idle) => {
+          const s = stateOver(opts, first, idle);
+          const encoded = s.encode();
+          const final = s.finalRecords();
+          expect(s.encode()).toEqual(encoded); // finalRecords changed nothing
+          for (const copy of [
+            KeyedWindowsState.decode(encoded),
+            KeyedWindowsState.decode(JSON.parse(JSON.stringify(encoded)), opts),
+          ]) {
+            expect(copy.encode()).toEqual(encoded);
+            expect(copy.finalRecords()).toEqual(final);
+            expect(addAll(copy, more, idle)).toEqual(
+              addAll(stateOver(opts, first, idle), more, idle),
+            );
+          }
+        },
+      ),
       { seed: SEED + 5, numRuns: 150 },
     );
   });
@@ -392,6 +499,7 @@ describe('KeyedWindowsState encoding', () => {
       windowSeconds: 10,
       slideSeconds: 10,
       watermarkSeconds: 30,
+      allowedLatenessSeconds: 0,
       anomalyThreshold: 3,
       minHistory: 5,
       ewmaAlpha: 0.1,
@@ -425,9 +533,60 @@ describe('KeyedWindowsState encoding', () => {
     expect((thrown as Error).message).not.toContain('\n');
   };
 
+  /** [0, 10) of api (grown once) and of web emitted and kept, [30, 40) of api open. */
+  const keptOptions = {
+    windowSeconds: 10,
+    watermarkSeconds: 5,
+    allowedLatenessSeconds: 20,
+    minHistory: 1,
+  };
+  const kept = () =>
+    stateOver(keptOptions, [
+      [
+        { service: 'api', offset: 1, status: 500 },
+        { service: 'web', offset: 2, status: null },
+      ],
+      [{ service: 'api', offset: 30, status: 200 }], // watermark 25: [0, 10) emitted, kept
+      [{ service: 'api', offset: 3, status: 200 }], // an update of [0, 10)
+    ]);
+  const withKept = (fields: Record<string, unknown>): unknown => {
+    const encoded = kept().encode();
+    return { ...encoded, state: { ...(encoded.state as object), ...fields } };
+  };
+
+  it('round-trips kept windows with their emitted flags, and the copy goes on alike', () => {
+    const state = kept();
+    const encoded = state.encode();
+    const fields = encoded.state as Record<string, unknown>;
+    const floats = (name: string) => [...columnField('keyed-windows', fields, name, Float64Array)];
+    expect(floats('windowIndex')).toEqual([0, 0, 3].map((k) => BASE_TIME / 10 + k));
+    expect(floats('windowEvents')).toEqual([2, 1, 1]);
+    // api's and web's [0, 10) emitted (api's update too), [30, 40) not.
+    const emitted = columnField('keyed-windows', fields, 'windowEmitted', Uint8Array);
+    expect([...emitted]).toEqual([1, 1, 0]);
+    expect(fields.watermark).toBe(BASE_TIME + 25);
+    const copy = KeyedWindowsState.decode(JSON.parse(JSON.stringify(encoded)), keptOptions);
+    expect(copy.encode()).toEqual(encoded);
+    expect(copy.finalRecords()).toEqual(state.finalRecords());
+    expect(copy.finalRecords().map((r) => r.windowStart - BASE_TIME)).toEqual([30]);
+    const next: Ev[][] = [
+      [{ service: 'web', offset: 4, status: 200 }], // an update of web's [0, 10)
+      [{ service: 'api', offset: 50, status: 200 }], // watermark 45: drops [0, 10)
+      [{ service: 'api', offset: 5, status: 200 }], // late
+    ];
+    expect(addAll(copy, next)).toEqual(addAll(state, next));
+    expect(copy.encode()).toEqual(state.encode());
+  });
+
   it('refuses other tasks, other versions and other options, naming the difference', () => {
     refuses({ ...sample(), task: 'bloom' }, /holds the state of "bloom"/);
     refuses({ ...sample(), version: 1 }, /version 1/);
+    // Version 2 had no allowed lateness and no emitted flags.
+    refuses({ ...sample(), version: 2 }, /format version 2, this build reads version 3/);
+    refuses(kept().encode(), /differ in allowedLatenessSeconds/, {
+      ...keptOptions,
+      allowedLatenessSeconds: 0,
+    });
     refuses(sample(), /differ in windowSeconds/, { windowSeconds: 20 });
     refuses(sample(), /differ in watermarkSeconds/, { windowSeconds: 10 });
     refuses(sample(), /differ in minHistory/, { windowSeconds: 10, watermarkSeconds: 5 });
@@ -462,6 +621,36 @@ describe('KeyedWindowsState encoding', () => {
     refuses(withState({ windowTotal: encodeColumn(new Float64Array(0)) }), /windowTotal has 0/);
     refuses(withState({ windowTotal: encodeColumn(Float64Array.of(5)) }), /inconsistent/);
     refuses(withState({ windowEvents: encodeColumn(Float64Array.of(0)) }), /inconsistent/);
+    refuses(
+      { ...encoded, options: { ...encoded.options, allowedLatenessSeconds: -1 } },
+      /allowedLatenessSeconds must be a finite number >= 0/,
+    );
+    const { allowedLatenessSeconds: _l, ...withoutLateness } = encoded.options;
+    refuses({ ...encoded, options: withoutLateness }, /allowedLatenessSeconds/);
+  });
+
+  it('refuses corrupt emitted flags and a watermark out of its bounds', () => {
+    refuses(withKept({ windowEmitted: undefined }), /windowEmitted missing/);
+    refuses(
+      withKept({ windowEmitted: encodeColumn(Uint8Array.of(1)) }),
+      /windowEmitted has 1 values for 3 windows/,
+    );
+    refuses(
+      withKept({ windowEmitted: encodeColumn(Uint8Array.of(1, 1, 3)) }),
+      /windowEmitted holds 3/,
+    );
+    // [30, 40) cannot have been emitted: the watermark (25) has not reached its end.
+    refuses(
+      withKept({ windowEmitted: encodeColumn(Uint8Array.of(1, 2, 1)) }),
+      /window \d+ of service 0 is emitted before the watermark reached it/,
+    );
+    expect(() =>
+      KeyedWindowsState.decode(withKept({ windowEmitted: encodeColumn(Uint8Array.of(2, 0, 0)) })),
+    ).not.toThrow();
+    // newest 30, watermarkSeconds 5: the watermark is in [25, 30] (30 after an idle flush).
+    expect(() => KeyedWindowsState.decode(withKept({ watermark: BASE_TIME + 30 }))).not.toThrow();
+    refuses(withKept({ watermark: BASE_TIME + 30.5 }), /watermark .* is not between newest/);
+    refuses(withKept({ watermark: BASE_TIME + 24 }), /watermark .* is not between newest/);
   });
 
   it('refuses duplicate windows', () => {
@@ -478,8 +667,7 @@ describe('KeyedWindowsState encoding', () => {
   });
 
   it('refuses any hostile value with a StateError, never another error', () => {
-    const encoded = sample();
-    const fieldNames = Object.keys(encoded.state as object);
+    const fieldNames = Object.keys(sample().state as object);
     fc.assert(
       fc.property(
         fc.oneof(
@@ -487,6 +675,9 @@ describe('KeyedWindowsState encoding', () => {
           fc
             .record({ name: fc.constantFrom(...fieldNames), value: fc.jsonValue() })
             .map(({ name, value }) => withState({ [name]: value })),
+          fc
+            .record({ name: fc.constantFrom(...fieldNames), value: fc.jsonValue() })
+            .map(({ name, value }) => withKept({ [name]: value })),
         ),
         (hostile) => {
           try {
@@ -504,7 +695,7 @@ describe('KeyedWindowsState encoding', () => {
 describe('keyedWindows with a state', () => {
   it('continues from the state: the records of one run over all', async () => {
     await fc.assert(
-      fc.asyncProperty(options, rawBatches, fc.nat(), async (opts, batches, at) => {
+      fc.asyncProperty(latenessOptions, rawBatches, fc.nat(), async (opts, batches, at) => {
         const cut = batches.length === 0 ? 0 : at % (batches.length + 1);
         const inputs = batches.map(batchOf);
         const oneRun = await lastValueFrom(from(inputs).pipe(keyedWindows(opts), toArray()));
@@ -537,5 +728,187 @@ describe('keyedWindows with a state', () => {
     expect(() => keyedWindows({ state })).not.toThrow();
     expect(() => keyedWindows({ windowSeconds: 10, state })).toThrow(/differ in windowSeconds/);
     expect(() => keyedWindows({ windowSeconds: 60, slideSeconds: 30, state })).toThrow(StateError);
+  });
+});
+
+/** A window record of `service`, times after BASE_TIME, before any score exists. */
+function windowOf(
+  service: string,
+  start: number,
+  counts: { total: number; successes: number; failures: number },
+  more: Partial<KeyedWindowRecord> = {},
+): KeyedWindowRecord {
+  const { total, successes, failures } = counts;
+  return {
+    task: 'keyed-windows',
+    service,
+    windowStart: BASE_TIME + start,
+    windowEnd: BASE_TIME + start + 10,
+    total,
+    successes,
+    failures,
+    rate: total === 0 ? null : successes / total,
+    late: 0,
+    anomaly: false,
+    score: null,
+    update: false,
+    ...more,
+  };
+}
+
+const one = (service: string, offset: number, status: number | null = 200): Ev[] => [
+  { service, offset, status },
+];
+
+describe('KeyedWindowsState allowed lateness and idle flush', () => {
+  it('keeps an emitted window for the lateness, re-emits it on an update, then drops it', () => {
+    const state = KeyedWindowsState.create({
+      windowSeconds: 10,
+      watermarkSeconds: 0,
+      allowedLatenessSeconds: 10,
+    });
+    const late: LateEvent[] = [];
+    const add = (events: Ev[]) => state.add(batchOf(events), (event) => late.push(event));
+    const held = () =>
+      columnField('keyed-windows', state.encode().state as object, 'windowIndex', Float64Array)
+        .length;
+    expect(add(one('api', 1, 500))).toEqual([]);
+    expect(add(one('api', 12))).toEqual([
+      windowOf('api', 0, { total: 1, successes: 0, failures: 1 }),
+    ]);
+    expect(held()).toBe(2); // [0, 10) kept: 12 < 10 + 10
+    expect(add(one('api', 3))).toEqual([
+      windowOf('api', 0, { total: 2, successes: 1, failures: 1 }, { update: true }),
+    ]);
+    // web's first event in [0, 10) is its first version, though api's is an update.
+    expect(add([...one('web', 4), ...one('api', 5)])).toEqual([
+      windowOf('api', 0, { total: 3, successes: 2, failures: 1 }, { update: true }),
+      windowOf('web', 0, { total: 1, successes: 1, failures: 0 }),
+    ]);
+    // Watermark 20 drops [0, 10) (10 + 10 <= 20) and emits [10, 20).
+    expect(add(one('api', 20))).toEqual([
+      windowOf('api', 10, { total: 1, successes: 1, failures: 0 }),
+    ]);
+    expect(late).toEqual([]);
+    // Past the lateness: late, to the side output, and in no window.
+    const batch = batchOf(one('api', 6));
+    expect(state.add(batch, (event) => late.push(event))).toEqual([]);
+    expect(late).toEqual([
+      {
+        task: 'keyed-windows',
+        reason: `window [${BASE_TIME}, ${BASE_TIME + 10}) of its service closed: watermark ${BASE_TIME + 20} reached its end plus the allowed lateness 10`,
+        event: batch.eventAt(0),
+      },
+    ]);
+    expect(held()).toBe(2); // [10, 20) kept, [20, 30) open
+    expect(state.finalRecords()).toEqual([
+      windowOf('api', 20, { total: 1, successes: 1, failures: 0 }, { late: 1 }),
+    ]);
+  });
+
+  it('re-emits a window updated and dropped by the same batch, its final version', () => {
+    const opts = { windowSeconds: 10, watermarkSeconds: 0, allowedLatenessSeconds: 5 };
+    const state = stateOver(opts, [one('api', 1), one('api', 11)]); // [0, 10) kept until 15
+    expect(state.add(batchOf([...one('api', 2, 503), ...one('api', 30)]))).toEqual([
+      windowOf('api', 0, { total: 2, successes: 1, failures: 1 }, { update: true }),
+      windowOf('api', 10, { total: 1, successes: 1, failures: 0 }),
+    ]);
+    expect(state.finalRecords().map((r) => r.windowStart - BASE_TIME)).toEqual([30]);
+  });
+
+  it('scores every version without learning, and learns a window when it is dropped', () => {
+    const state = KeyedWindowsState.create({
+      windowSeconds: 10,
+      watermarkSeconds: 0,
+      allowedLatenessSeconds: 10,
+      minHistory: 1,
+    });
+    addAll(state, [one('api', 1, 500), one('api', 12)]);
+    const [update] = state.add(batchOf(one('api', 3)));
+    expect(update).toMatchObject({ total: 2, failures: 1, update: true, score: null });
+    // [0, 10) is dropped, and learned (1 failure in 2), before [10, 20) is scored.
+    const [next] = state.add(batchOf(one('api', 25)));
+    const baseline = new FailureRateBaseline({
+      alpha: 0.1,
+      threshold: 3,
+      minHistory: 1,
+      minDeviation: 0.03,
+    });
+    baseline.learn(1, 2);
+    expect(next).toMatchObject({ windowStart: BASE_TIME + 10, total: 1, update: false });
+    expect(next!.score).toBeCloseTo(baseline.peek(0, 1).score!, 12);
+    const fields = state.encode().state as object;
+    expect([...columnField('keyed-windows', fields, 'learned', Float64Array)]).toEqual([1]);
+    expect([...columnField('keyed-windows', fields, 'mean', Float64Array)]).toEqual([0.5]);
+  });
+
+  it('flushIdle moves the watermark up to the newest time, and batches never take it back', () => {
+    const opts = { windowSeconds: 10, watermarkSeconds: 30 };
+    const state = KeyedWindowsState.create(opts);
+    expect(state.flushIdle()).toEqual([]); // nothing seen: nothing moves
+    expect(state.encode().state).toMatchObject({ newest: null, watermark: null });
+    expect(state.add(batchOf([...one('api', 1), ...one('api', 12)]))).toEqual([]);
+    expect(state.flushIdle()).toEqual([
+      windowOf('api', 0, { total: 1, successes: 1, failures: 0 }),
+    ]);
+    expect(state.flushIdle()).toEqual([]);
+    expect(state.encode().state).toMatchObject({
+      newest: BASE_TIME + 12,
+      watermark: BASE_TIME + 12,
+    });
+    // newest - delay is -10: the watermark stays at 12, and an event at 5 is late.
+    expect(state.add(batchOf([...one('api', 20), ...one('api', 5)]))).toEqual([]);
+    expect(state.encode().state).toMatchObject({
+      newest: BASE_TIME + 20,
+      watermark: BASE_TIME + 12,
+    });
+    expect(lateByService(state)).toEqual(new Map([['api', 1]]));
+    const copy = KeyedWindowsState.decode(JSON.parse(JSON.stringify(state.encode())), opts);
+    expect(copy.encode()).toEqual(state.encode());
+    const atTwenty = state.flushIdle();
+    expect(atTwenty.map((r) => r.windowStart - BASE_TIME)).toEqual([10]);
+    expect(copy.flushIdle()).toEqual(atTwenty);
+  });
+});
+
+describe('KeyedWindowsState merge with allowed lateness', () => {
+  const opts = { windowSeconds: 10, watermarkSeconds: 0, allowedLatenessSeconds: 30 };
+  /** [0, 10) of api emitted (1 event, kept until 40), [10, 20) open. */
+  const emittedPart = () => stateOver(opts, [one('api', 1), one('api', 15)]);
+
+  it('re-emits, as an update of both parts’ counts, a window one part emitted and the other held', () => {
+    const openPart = stateOver(opts, [one('api', 2, 500)]); // watermark 2: [0, 10) open
+    const both = windowOf('api', 0, { total: 2, successes: 1, failures: 1 }, { update: true });
+    const open = windowOf('api', 10, { total: 1, successes: 1, failures: 0 });
+    for (const merged of [emittedPart().merge(openPart), openPart.merge(emittedPart())]) {
+      expect(merged.finalRecords()).toEqual([both, open]);
+      expect(merged.add(batchOf([]))).toEqual([both]);
+      expect(merged.add(batchOf([]))).toEqual([]);
+      expect(merged.finalRecords()).toEqual([open]);
+    }
+  });
+
+  it('re-emits a window both parts emitted, with the sum, as an update', () => {
+    const other = stateOver(opts, [one('api', 2, 500), one('api', 12)]);
+    expect(emittedPart().merge(other).add(batchOf([]))).toEqual([
+      windowOf('api', 0, { total: 2, successes: 1, failures: 1 }, { update: true }),
+    ]);
+  });
+
+  it('drops without a record a kept window that the merged watermark passed by the lateness', () => {
+    const far = stateOver(opts, [one('web', 100)]); // watermark 100: past 10 + 30
+    const merged = emittedPart().merge(far);
+    expect(merged.finalRecords().map((r) => [r.service, r.windowStart - BASE_TIME])).toEqual([
+      ['api', 10],
+      ['web', 100],
+    ]);
+    // api's [10, 20), never emitted, is emitted once and dropped; [0, 10) only dropped.
+    expect(merged.add(batchOf(one('api', 3)))).toEqual([
+      windowOf('api', 10, { total: 1, successes: 1, failures: 0 }, { late: 1 }),
+    ]);
+    const fields = merged.encode().state as object;
+    expect([...columnField('keyed-windows', fields, 'windowIndex', Float64Array)]).toEqual([
+      BASE_TIME / 10 + 10,
+    ]);
   });
 });

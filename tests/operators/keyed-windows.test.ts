@@ -3,9 +3,13 @@ import { from, lastValueFrom, Subject, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../operators/event.js';
 import { FailureRateBaseline } from '../../operators/ewma.js';
-import { type KeyedWindowsOptions, keyedWindows } from '../../operators/keyed-windows.js';
+import {
+  type KeyedWindowsOptions,
+  KeyedWindowsState,
+  keyedWindows,
+} from '../../operators/keyed-windows.js';
 import { createRandom } from '../../operators/random.js';
-import type { KeyedWindowRecord } from '../../operators/records.js';
+import type { KeyedWindowRecord, LateEvent } from '../../operators/records.js';
 import { BASE_TIME as base, eventBuilder, testScheduler } from '../support/events.js';
 
 const event = eventBuilder({ prefix: 'GET /x ' });
@@ -30,6 +34,7 @@ function closed(
     late,
     anomaly: false,
     score: null,
+    update: false,
   };
 }
 
@@ -171,6 +176,241 @@ describe('keyedWindows', () => {
     expect(() =>
       keyedWindows({ watermarkSeconds: 0, windowSeconds: 7, slideSeconds: 3 }),
     ).not.toThrow();
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => keyedWindows({ allowedLatenessSeconds: bad })).toThrow(/allowedLatenessSeconds/);
+      expect(() => keyedWindows({ idleFlushSeconds: bad })).toThrow(/idleFlushSeconds/);
+    }
+    expect(() => keyedWindows({ allowedLatenessSeconds: 0, idleFlushSeconds: 0 })).not.toThrow();
+    // Not part of the state: given with a state, they need not match anything.
+    const state = KeyedWindowsState.create({ allowedLatenessSeconds: 60 });
+    expect(() => keyedWindows({ state, idleFlushSeconds: 5, late: () => {} })).not.toThrow();
+    expect(() => keyedWindows({ state, allowedLatenessSeconds: 0 })).toThrow(
+      /differ in allowedLatenessSeconds/,
+    );
+  });
+});
+
+/** What the late side output receives for `event`, late for [start, end) at `watermark`. */
+function lateFor(
+  event: LogEvent,
+  start: number,
+  end: number,
+  watermark: number,
+  lateness = 0,
+): LateEvent {
+  const closed = `window [${base + start}, ${base + end}) of its service closed: watermark ${base + watermark}`;
+  return {
+    task: 'keyed-windows',
+    reason:
+      lateness === 0 ? closed : `${closed} reached its end plus the allowed lateness ${lateness}`,
+    event,
+  };
+}
+
+describe('keyedWindows late side output', () => {
+  it('passes each late event once, naming its window and the watermark, and completes with the source', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const lateApi = event('api', 3, 500);
+      const lateWeb = event('web', 5, 200);
+      const source = cold('-a-b-c---|', {
+        a: [event('api', 1, 200), event('web', 2, 200)],
+        b: [event('api', 41, 200)], // watermark 11: closes [0, 10) of api and of web
+        c: [lateApi, event('api', 44, 200), lateWeb],
+      });
+      const late = new Subject<LateEvent>();
+      expectObservable(source.pipe(keyedWindows({ late }))).toBe('---(xy)--(z|)', {
+        x: closed('api', 0, 10, { successes: 1, failures: 0, total: 1 }),
+        y: closed('web', 0, 10, { successes: 1, failures: 0, total: 1 }),
+        z: closed('api', 40, 50, { successes: 2, failures: 0, total: 2, late: 1 }),
+      });
+      expectObservable(late).toBe('-----(lm)|', {
+        l: lateFor(lateApi, 0, 10, 11),
+        m: lateFor(lateWeb, 0, 10, 11),
+      });
+      expectSubscriptions(source.subscriptions).toBe('^--------!');
+    });
+  });
+
+  it('calls a function side output with the event object the source gave', () => {
+    const lateOne = event('api', 3, 500);
+    const seen: LateEvent[] = [];
+    const input = new Subject<LogEvent[]>();
+    input.pipe(keyedWindows({ late: (late) => seen.push(late) })).subscribe();
+    input.next([event('api', 41, 200)]);
+    input.next([lateOne, event('api', 42, 200)]);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.event).toBe(lateOne);
+  });
+
+  it('passes a sliding event late for one window and counted in a newer one once', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const eight = event('api', 8, 500);
+      const source = cold('-a-b-c|', {
+        a: [event('api', 7, 200)],
+        b: [event('api', 40, 200)], // watermark 10: [0, 10) closed, [5, 15) open
+        c: [eight],
+      });
+      const late = new Subject<LateEvent>();
+      source.pipe(keyedWindows({ windowSeconds: 10, slideSeconds: 5, late })).subscribe();
+      expectObservable(late).toBe('-----l|', { l: lateFor(eight, 0, 10, 10) });
+    });
+  });
+
+  it('errors the side output with the source, after the late events before the error', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const two = event('api', 2, 200);
+      const source = cold('-a-b-#', { a: [event('api', 1, 200), event('api', 41, 200)], b: [two] });
+      const late = new Subject<LateEvent>();
+      expectObservable(source.pipe(keyedWindows({ late }))).toBe('-x---#', {
+        x: closed('api', 0, 10, { successes: 1, failures: 0, total: 1 }),
+      });
+      expectObservable(late).toBe('---l-#', { l: lateFor(two, 0, 10, 11) });
+      expectSubscriptions(source.subscriptions).toBe('^----!');
+    });
+  });
+});
+
+describe('keyedWindows allowed lateness', () => {
+  it('re-emits a kept window with update: true, then drops it: later events for it are late', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const three = event('api', 3, 200);
+      const source = cold('-a--b--c--d--e--|', {
+        a: [event('api', 1, 200), event('api', 5, 500)],
+        b: [event('api', 41, 200)], // watermark 11: [0, 10) emitted, kept until 30
+        c: [event('api', 8, 500)], // 11 < 10 + 20: an update
+        d: [event('api', 62, 200)], // watermark 32: [0, 10) dropped
+        e: [three], // late
+      });
+      const late = new Subject<LateEvent>();
+      const windows = source.pipe(keyedWindows({ allowedLatenessSeconds: 20, late }));
+      expectObservable(windows).toBe('----x--y--------(zw|)', {
+        x: closed('api', 0, 10, { successes: 1, failures: 1, total: 2 }),
+        y: { ...closed('api', 0, 10, { successes: 1, failures: 2, total: 3 }), update: true },
+        z: closed('api', 40, 50, { successes: 1, failures: 0, total: 1, late: 1 }),
+        w: closed('api', 60, 70, { successes: 1, failures: 0, total: 1, late: 1 }),
+      });
+      expectObservable(late).toBe('-------------l--|', { l: lateFor(three, 0, 10, 32, 20) });
+      expectSubscriptions(source.subscriptions).toBe('^---------------!');
+    });
+  });
+
+  it('with zero lateness, an event for an emitted window is late, never an update', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const three = event('api', 3, 200);
+      const source = cold('-a-b-c|', {
+        a: [event('api', 1, 200)],
+        b: [event('api', 41, 200)],
+        c: [three, event('api', 42, 200)],
+      });
+      const late = new Subject<LateEvent>();
+      const windows = source.pipe(keyedWindows({ allowedLatenessSeconds: 0, late }));
+      expectObservable(windows).toBe('---x--(y|)', {
+        x: closed('api', 0, 10, { successes: 1, failures: 0, total: 1 }),
+        y: closed('api', 40, 50, { successes: 2, failures: 0, total: 2, late: 1 }),
+      });
+      expectObservable(late).toBe('-----l|', { l: lateFor(three, 0, 10, 11) });
+    });
+  });
+
+  it('gives a window a first version when its first event comes within the lateness', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-a-b|', {
+        a: [event('api', 41, 200)], // watermark 11
+        b: [event('web', 4, 500)], // [0, 10) of web: past its end, within the lateness
+      });
+      expectObservable(source.pipe(keyedWindows({ allowedLatenessSeconds: 5 }))).toBe('---x(y|)', {
+        x: closed('web', 0, 10, { successes: 0, failures: 1, total: 1 }),
+        y: closed('api', 40, 50, { successes: 1, failures: 0, total: 1 }),
+      });
+    });
+  });
+});
+
+describe('keyedWindows with a zero watermark', () => {
+  it('emits a window as soon as an event at or past its end arrives', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-a-b-c|', {
+        a: [event('api', 1, 200)],
+        b: [event('api', 10, 500)], // watermark 10: [0, 10) closes at once
+        c: [event('api', 15, 200), event('api', 9, 200)], // 9 is late
+      });
+      expectObservable(source.pipe(keyedWindows({ watermarkSeconds: 0 }))).toBe('---x--(y|)', {
+        x: closed('api', 0, 10, { successes: 1, failures: 0, total: 1 }),
+        y: closed('api', 10, 20, { successes: 1, failures: 1, total: 2, late: 1 }),
+      });
+    });
+  });
+});
+
+describe('keyedWindows idle flush (virtual time)', () => {
+  // 5 ms of scheduler time: 5 frames.
+  const idleFlushSeconds = 0.005;
+
+  it('does not flush while input values keep coming', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a---b---c---|', {
+        a: [event('api', 1, 200)],
+        b: [event('api', 12, 200)],
+        c: [], // an input value without events restarts the timer too
+      });
+      expectObservable(source.pipe(keyedWindows({ idleFlushSeconds }))).toBe('-------------(xy|)', {
+        x: closed('api', 0, 10, { successes: 1, failures: 0, total: 1 }),
+        y: closed('api', 10, 20, { successes: 1, failures: 0, total: 1 }),
+      });
+      expectSubscriptions(source.subscriptions).toBe('^------------!');
+    });
+  });
+
+  it('after the idle span, moves the watermark to the newest time and emits what it reached', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a--------b|', {
+        a: [event('api', 1, 200), event('api', 12, 500)],
+        b: [event('api', 13, 200)], // newest - 30 is below 12: the watermark stays
+      });
+      expectObservable(source.pipe(keyedWindows({ idleFlushSeconds }))).toBe('------x----(y|)', {
+        x: closed('api', 0, 10, { successes: 1, failures: 0, total: 1 }),
+        y: closed('api', 10, 20, { successes: 1, failures: 1, total: 2 }),
+      });
+      expectSubscriptions(source.subscriptions).toBe('^----------!');
+    });
+  });
+
+  it('flushes once per idle span, on the given scheduler', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const source = cold('-a------b------|', {
+        a: [event('api', 1, 200), event('api', 12, 200)],
+        b: [event('api', 25, 200)],
+      });
+      const windows = source.pipe(keyedWindows({ idleFlushSeconds, scheduler }));
+      expectObservable(windows).toBe('------x------y-(z|)', {
+        x: closed('api', 0, 10, { successes: 1, failures: 0, total: 1 }),
+        y: closed('api', 10, 20, { successes: 1, failures: 0, total: 1 }),
+        z: closed('api', 20, 30, { successes: 1, failures: 0, total: 1 }),
+      });
+    });
+  });
+
+  it('stops the timer at completion: the final records see the state of the last batch', () => {
+    const state = KeyedWindowsState.create();
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a-|', { a: [event('api', 1, 200), event('api', 12, 200)] });
+      expectObservable(source.pipe(keyedWindows({ idleFlushSeconds, state }))).toBe('---(xy|)', {
+        x: closed('api', 0, 10, { successes: 1, failures: 0, total: 1 }),
+        y: closed('api', 10, 20, { successes: 1, failures: 0, total: 1 }),
+      });
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+    });
+    // No flush ran after the completion (the run went on to frame 6 and beyond for none).
+    expect(state.encode().state).toMatchObject({ newest: base + 12, watermark: base + 12 - 30 });
+  });
+
+  it('stops the timer at an error, without a flush', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a-#', { a: [event('api', 1, 200), event('api', 12, 200)] });
+      expectObservable(source.pipe(keyedWindows({ idleFlushSeconds }))).toBe('---#');
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+    });
   });
 });
 
@@ -288,6 +528,7 @@ function bruteForce(
         late: lateUntil(service, after),
         anomaly: false,
         score: null,
+        update: false,
       },
     });
   }

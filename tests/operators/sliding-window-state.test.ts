@@ -2,12 +2,9 @@ import fc from 'fast-check';
 import { from } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { EventBatch, NO_STATUS } from '../../operators/batch.js';
-import type { SlidingWindowRecord } from '../../operators/records.js';
-import {
-  type SlidingWindowClock,
-  SlidingWindowState,
-  slidingWindow,
-} from '../../operators/sliding-window.js';
+import type { LateEvent, SlidingWindowRecord } from '../../operators/records.js';
+import { SlidingWindowState, slidingWindow } from '../../operators/sliding-window.js';
+import { SlidingPanesState } from '../../operators/sliding-window-panes.js';
 import { encodeColumn, StateError } from '../../operators/task-state.js';
 import { BASE_TIME as base, event, testScheduler } from '../support/events.js';
 import { expectAssociative, expectIdentity } from '../support/state-laws.js';
@@ -329,7 +326,7 @@ describe('SlidingWindowState (encode and decode)', () => {
         for (const copy of [
           SlidingWindowState.decode(encoded),
           SlidingWindowState.decode(JSON.parse(JSON.stringify(encoded))),
-          SlidingWindowState.decode(encoded, { windowSeconds: window, clock: 'event' }),
+          SlidingWindowState.decode(encoded, { windowSeconds: window }),
         ]) {
           expect(copy.record()).toEqual(s.record());
           expect(copy.encode()).toEqual(encoded);
@@ -421,10 +418,7 @@ describe('SlidingWindowState (encode and decode)', () => {
   };
   const withOptions = (options: Record<string, unknown>) => ({ ...valid(), options });
 
-  function refusal(
-    encoded: unknown,
-    options?: { windowSeconds?: number; clock?: SlidingWindowClock },
-  ) {
+  function refusal(encoded: unknown, options?: { windowSeconds?: number }) {
     try {
       SlidingWindowState.decode(encoded, options);
     } catch (error) {
@@ -440,7 +434,10 @@ describe('SlidingWindowState (encode and decode)', () => {
     expect(refusal({ ...valid(), task: 'running-average' })).toMatch(/running-average/);
     expect(refusal({ ...valid(), version: 1 })).toMatch(/version 1/);
     expect(refusal(valid(), { windowSeconds: 30 })).toMatch(/windowSeconds: 60 and 30/);
-    expect(refusal(valid(), { windowSeconds: 60, clock: 'processing' })).toMatch(/clock/);
+    // A version 2 state of the processing clock (it held arrivals) is not an event clock's.
+    expect(
+      refusal(withOptions({ windowSeconds: 60, clock: 'processing', maxServices: 10_000 })),
+    ).toMatch(/clock is "processing", not "event"/);
     expect(refusal(withOptions({ windowSeconds: 60 }))).toMatch(/clock/);
     expect(refusal(withOptions({ windowSeconds: -1, clock: 'event' }))).toMatch(/windowSeconds/);
     expect(refusal(withOptions({ windowSeconds: '60', clock: 'event' }))).toMatch(/windowSeconds/);
@@ -508,8 +505,11 @@ describe('SlidingWindowState (encode and decode)', () => {
     const sixty = SlidingWindowState.create({ windowSeconds: 60 });
     expect(() => thirty.merge(sixty)).toThrow(StateError);
     expect(() => thirty.merge(sixty)).toThrow(/windowSeconds: 30 and 60/);
-    const processing = SlidingWindowState.create({ clock: 'processing' });
-    expect(() => sixty.merge(processing)).toThrow(/clock: "event" and "processing"/);
+    const processing = SlidingPanesState.create();
+    expect(() => sixty.merge(processing as unknown as SlidingWindowState)).toThrow(StateError);
+    expect(() => sixty.merge(processing as unknown as SlidingWindowState)).toThrow(
+      /clock: "event" and "processing"/,
+    );
     // Through encodings too: a saved 30 s state and a saved 60 s one.
     const a = SlidingWindowState.decode(JSON.parse(JSON.stringify(thirty.encode())));
     const b = SlidingWindowState.decode(JSON.parse(JSON.stringify(sixty.encode())));
@@ -519,15 +519,13 @@ describe('SlidingWindowState (encode and decode)', () => {
   it('validates its options like the operator', () => {
     expect(() => SlidingWindowState.create({ windowSeconds: -1 })).toThrow(RangeError);
     expect(() => SlidingWindowState.create({ windowSeconds: Infinity })).toThrow(RangeError);
-    expect(() => SlidingWindowState.create({ clock: 'wall' as SlidingWindowClock })).toThrow(
-      /clock must be 'event' or 'processing'/,
-    );
     const s = SlidingWindowState.create();
-    expect([s.task, s.windowSeconds, s.clock]).toEqual(['sliding-window', 60, 'event']);
-    expect(() => s.addArrivals(batchOf([]), 0)).toThrow(/add\(\)/);
-    expect(() => SlidingWindowState.create({ clock: 'processing' }).add(batchOf([]))).toThrow(
-      /addArrivals/,
-    );
+    expect([s.task, s.windowSeconds, s.clock, s.maxServices]).toEqual([
+      'sliding-window',
+      60,
+      'event',
+      10_000,
+    ]);
   });
 });
 
@@ -603,60 +601,45 @@ describe('slidingWindow (with a state)', () => {
       });
     });
     expect(state.record()).toMatchObject({ windowEnd: base + 10.5, total: 1 });
+    expect(() => slidingWindow({ state, slideSeconds: 1 })).toThrow(/processing clock/);
+    expect(() => slidingWindow({ slideSeconds: 1 })).toThrow(/processing clock/);
   });
+});
 
-  it('continues a processing-clock state in virtual time', () => {
-    // One run over all: arrivals at 0, 1, 6 and 11.5 s in a 10 s window.
-    const marbles = 'a 999ms b 4999ms c 5499ms d';
-    const values = {
-      a: [event('api', 1000, 500), event('db', -1000, 200)],
-      b: event('api', 0, 404),
-      c: event('db', 5, null),
-      d: [],
-    };
-    const scheduler = testScheduler();
-    const whole: SlidingWindowRecord[] = [];
-    scheduler.run(({ cold }) => {
-      cold(marbles, values)
-        .pipe(slidingWindow({ windowSeconds: 10, clock: 'processing', scheduler }))
-        .subscribe((r) => whole.push(r));
-    });
-    expect(whole.at(-1)).toEqual({
-      task: 'sliding-window',
-      windowStart: 1.5,
-      windowEnd: 11.5,
-      failures: 0,
-      total: 0,
-      rate: null,
-      late: 0,
-      services: [{ service: 'db', failures: 0, total: 0, rate: null }],
-    });
-
-    // The same arrivals: the first two fed to the state directly, saved, then the operator
-    // continues from the decoded state on the TestScheduler's clock.
-    const state = SlidingWindowState.create({ windowSeconds: 10, clock: 'processing' });
-    state.addArrivals(EventBatch.of(values.a), 0);
-    state.addArrivals(EventBatch.of(values.b), 1);
-    expect(state.record()).toEqual(whole[1]);
-    const resumed = SlidingWindowState.decode(JSON.parse(JSON.stringify(state.encode())), {
-      windowSeconds: 10,
-      clock: 'processing',
-    });
-    const later = testScheduler();
-    later.run(({ cold, expectObservable }) => {
-      const source = cold('6000ms c 5499ms d', { c: values.c, d: values.d });
-      expectObservable(source.pipe(slidingWindow({ state: resumed, scheduler: later }))).toBe(
-        '6000ms x 5499ms y',
-        { x: whole[2], y: whole[3] },
-      );
-    });
-
-    // Merging processing states: the union of arrivals, the later clock.
-    const early = SlidingWindowState.create({ windowSeconds: 10, clock: 'processing' });
-    early.addArrivals(EventBatch.of(values.a), 0);
-    const late = SlidingWindowState.create({ windowSeconds: 10, clock: 'processing' });
-    late.addArrivals(EventBatch.of(values.b), 1);
-    expect(early.merge(late).record()).toEqual(whole[1]);
-    expect(late.merge(early).encode()).toEqual(state.encode());
+describe('SlidingWindowState (late events)', () => {
+  it('hands each late event to onLate once, in order, naming the start it missed (property)', () => {
+    fc.assert(
+      fc.property(
+        windowSeconds.chain((window) => fc.tuple(fc.constant(window), arbitraryStream(window))),
+        ([window, items]) => {
+          const state = SlidingWindowState.create({ windowSeconds: window });
+          const handed: LateEvent[] = [];
+          const expected: LateEvent[] = [];
+          let newest = -Infinity;
+          for (const batch of toBatches(items)) {
+            for (const { service, time, status } of batch) {
+              if (time >= newest - window) {
+                newest = Math.max(newest, time);
+                continue;
+              }
+              const start = newest - window;
+              expected.push({
+                task: 'sliding-window',
+                reason: `older than the window start ${start} (window [${start}, ${newest}])`,
+                event: {
+                  service,
+                  timestamp: time,
+                  message: status === NO_STATUS ? 'no code' : `HTTP Status Code: ${status}`,
+                },
+              });
+            }
+            state.add(batchOf(batch), (late) => handed.push(late));
+          }
+          expect(handed).toEqual(expected);
+          expect(state.record().late).toBe(expected.length);
+        },
+      ),
+      { seed: 210, ...runs },
+    );
   });
 });

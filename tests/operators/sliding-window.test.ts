@@ -1,8 +1,9 @@
 import fc from 'fast-check';
-import { from } from 'rxjs';
+import { from, Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   EventBatch,
+  type LateEvent,
   type LogEvent,
   NO_STATUS,
   type SlidingWindowRecord,
@@ -227,73 +228,68 @@ describe('slidingWindow (event time)', () => {
   });
 });
 
-describe('slidingWindow (processing time)', () => {
-  it('counts what arrived in the last windowSeconds of virtual time, whatever the timestamps', () => {
-    const scheduler = testScheduler();
-    scheduler.run(({ cold, expectObservable }) => {
-      // Arrivals at 0, 6, 10 and 11 s; the timestamps (late or far ahead) are not read.
-      const source = cold('a 5999ms b 3999ms c 999ms d', {
-        a: [event('api', 1000, 500), event('db', -1000, 200)],
-        b: event('api', 0, 404),
-        c: event('db', 5, 200),
-        d: [],
+describe('slidingWindow (late side output)', () => {
+  const a = [event('api', 30, 200), event('api', 90, 500)];
+  const b = event('api', 100, 503);
+  const c = [event('db', 25, 504), event('api', 40, 200), event('web', 39.9, 500)];
+  const lateOf = (late: LogEvent, start: number, end: number): LateEvent => ({
+    task: 'sliding-window',
+    reason: `older than the window start ${start} (window [${start}, ${end}])`,
+    event: late,
+  });
+
+  it('emits each late event once, before its batch’s record, and completes with the source', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a-b-c-----|', { a, b, c });
+      const late = new Subject<LateEvent>();
+      expectObservable(late).toBe('-----(xy)--|', {
+        x: lateOf(c[0]!, base + 40, base + 100),
+        y: lateOf(c[2]!, base + 40, base + 100),
       });
-      const windowed = source.pipe(
-        slidingWindow({ windowSeconds: 10, clock: 'processing', scheduler }),
-      );
-      expectObservable(windowed).toBe('x 5999ms y 3999ms z 999ms w', {
-        x: {
-          task: 'sliding-window',
-          windowStart: -10,
-          windowEnd: 0,
-          failures: 1,
-          total: 2,
-          rate: 0.5,
-          late: 0,
-          services: [
-            { service: 'api', failures: 1, total: 1, rate: 1 },
-            { service: 'db', failures: 0, total: 1, rate: 0 },
-          ],
-        },
-        // At 10.000 s the arrivals of 0 s are exactly on the start and stay.
-        y: expect.objectContaining({ windowStart: -4, windowEnd: 6, failures: 2, total: 3 }),
-        z: expect.objectContaining({
-          windowStart: 0,
-          windowEnd: 10,
-          failures: 2,
-          total: 4,
-          late: 0,
-        }),
-        // At 11 s the arrivals of 0 s have left; an empty array still moves the window.
-        w: {
-          task: 'sliding-window',
-          windowStart: 1,
-          windowEnd: 11,
-          failures: 1,
-          total: 2,
-          rate: 0.5,
-          late: 0,
-          services: [
-            { service: 'api', failures: 1, total: 1, rate: 1 },
-            { service: 'db', failures: 0, total: 1, rate: 0 },
-          ],
-        },
+      expectObservable(source.pipe(slidingWindow({ late }))).toBe('-r-s-t-----|', {
+        r: expect.objectContaining({ failures: 1, total: 2, late: 0 }),
+        s: expect.objectContaining({ windowStart: base + 40, failures: 2, total: 2, late: 0 }),
+        // The event on the start (40) is in the window; 25 and 39.9 are late.
+        t: expect.objectContaining({ windowStart: base + 40, failures: 2, total: 3, late: 2 }),
       });
+      expectSubscriptions(source.subscriptions).toBe('^----------!');
     });
   });
 
-  it('reports null window bounds until the first valid event arrives', () => {
-    const scheduler = testScheduler();
-    scheduler.run(({ cold, expectObservable }) => {
-      const source = cold('a 9ms b', { a: [], b: event('api', 0, 200) });
-      const windowed = source.pipe(
-        slidingWindow({ windowSeconds: 1, clock: 'processing', scheduler }),
+  it('passes the source’s error on to an observer', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const late = new Subject<LateEvent>();
+      expectObservable(late).toBe('---#', undefined, 'boom');
+      expectObservable(cold('-a-#', { a }, 'boom').pipe(slidingWindow({ late }))).toBe(
+        '-r-#',
+        { r: expect.anything() },
+        'boom',
       );
-      expectObservable(windowed).toBe('x 9ms y', {
-        x: expect.objectContaining({ windowStart: null, windowEnd: null, total: 0 }),
-        y: expect.objectContaining({ windowStart: -0.99, windowEnd: 0.01, total: 1 }),
-      });
     });
+  });
+
+  it('hands the original objects to a function, with no late event for an in-order stream', () => {
+    const seen: LateEvent[] = [];
+    const records: SlidingWindowRecord[] = [];
+    from([a, b, c])
+      .pipe(slidingWindow({ late: (event) => seen.push(event) }))
+      .subscribe((record) => records.push(record));
+    expect(seen.map((late) => late.event)).toEqual([c[0], c[2]]);
+    expect(seen[0]!.event).toBe(c[0]);
+    expect(records.at(-1)?.late).toBe(2);
+    const none: LateEvent[] = [];
+    from([a, b])
+      .pipe(slidingWindow({ late: (event) => none.push(event) }))
+      .subscribe();
+    expect(none).toEqual([]);
+  });
+
+  it('counts the late events of each subscription apart', () => {
+    const seen: LateEvent[] = [];
+    const windowed = from([a, b, c]).pipe(slidingWindow({ late: (event) => seen.push(event) }));
+    windowed.subscribe();
+    windowed.subscribe();
+    expect(seen).toHaveLength(4);
   });
 });
 

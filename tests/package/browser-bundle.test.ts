@@ -57,10 +57,10 @@ export async function main() {
     'lazy-groups': await all(lazyGroups({ batchSize: 64 })),
     'keyed-windows': await all(keyedWindows({ windowSeconds: 10, watermarkSeconds: 5 })),
   };
-  // Arrival time in virtual time: three batches 1.5 s apart on a 2 s processing window.
+  // Arrival time in virtual time: three batches on a 2 s processing window of 1 s panes.
   const frames = [];
   new TestScheduler(() => {}).run(({ cold }) => {
-    const arrivals = cold('a 1499ms b 1499ms c|', {
+    const arrivals = cold('a 1499ms b 1299ms c|', {
       a: batches[0].slice(0, 10),
       b: batches[0].slice(10, 20),
       c: batches[0].slice(20, 30),
@@ -156,10 +156,12 @@ describe('logstream/operators in a browser bundle', () => {
     expect(inBrowser.records['running-average'].at(-1).total).toBe(200);
     expect(inBrowser.records['keyed-windows'].length).toBeGreaterThan(0);
     // Virtual time: windowEnd follows the scheduler's clock (0, 1.5, 3 s), not the wall clock.
+    // One record per 1 s pane, then one as the source completes (at 2.801 s): the panes of
+    // the last two seconds.
     expect(inBrowser.frames).toEqual([
-      [0, 10],
-      [1.5, 20],
-      [3, 20],
+      [1, 10],
+      [2, 20],
+      [2.801, 20],
     ]);
   });
 });

@@ -182,39 +182,6 @@ describe('every operator over random mixes of valid and invalid events (properti
     );
   });
 
-  it('sliding-window by arrival time: never late, the window ends at the latest arrival', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(anyInput, fc.double({ min: 0, max: 1e6, noNaN: true })), {
-          maxLength: 10,
-        }),
-        fc.constantFrom(0, 1, 10, 60),
-        (arrivals, windowSeconds) => {
-          const state = SlidingWindowState.create({ windowSeconds, clock: 'processing' });
-          let newest = Number.NEGATIVE_INFINITY;
-          const stamped: { at: number; event: ParsedEvent }[] = [];
-          for (const [input, now] of arrivals) {
-            const events = parsedOf(input);
-            const record = state.addArrivals(EventBatch.of(input as OperatorInput), now).record();
-            if (events.length > 0 || newest !== Number.NEGATIVE_INFINITY) {
-              newest = Math.max(now, newest);
-              for (const event of events) stamped.push({ at: newest, event });
-            }
-            expect(record.late).toBe(0);
-            expect(record.windowEnd).toBe(newest === Number.NEGATIVE_INFINITY ? null : newest);
-            const inWindow = stamped
-              .filter(({ at }) => at >= newest - windowSeconds)
-              .map(({ event }) => event);
-            expect(record.total).toBe(count(inWindow, hasStatus));
-            expect(record.failures).toBe(count(inWindow, failureOf));
-            expectRate(record.rate, record.failures, record.total);
-          }
-        },
-      ),
-      { seed: SEED + 2, numRuns: 200 },
-    );
-  });
-
   it('reservoir: size <= capacity, the sample counts add up to it, drawn from what was seen', async () => {
     await fc.assert(
       fc.asyncProperty(

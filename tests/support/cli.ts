@@ -29,9 +29,17 @@ export interface NodeProcess {
   readonly exited: Promise<ProcessOutput>;
 }
 
-/** Starts `node <args>` in `cwd` and gathers what it prints. */
-export function spawnNode(args: readonly string[], cwd = REPO): NodeProcess {
-  const child = spawn(process.execPath, args, { cwd, stdio: 'pipe' });
+/** Starts `node <args>` in `cwd` (with `env` added to the environment) and gathers what it prints. */
+export function spawnNode(
+  args: readonly string[],
+  cwd = REPO,
+  env: Record<string, string> = {},
+): NodeProcess {
+  const child = spawn(process.execPath, args, {
+    cwd,
+    stdio: 'pipe',
+    env: { ...process.env, ...env },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -55,9 +63,9 @@ export function withRecords(output: ProcessOutput): CliResult {
 /** Runs `logstream <args>` to completion, `input` on its standard input. */
 export async function runCli(
   args: readonly string[],
-  options: { input?: string; cwd?: string } = {},
+  options: { input?: string; cwd?: string; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
-  const cli = spawnNode([CLI, ...args], options.cwd);
+  const cli = spawnNode([CLI, ...args], options.cwd, options.env);
   cli.child.stdin.end(options.input ?? '');
   return withRecords(await cli.exited);
 }

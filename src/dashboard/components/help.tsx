@@ -11,7 +11,8 @@ const PANEL_HELP: Record<PanelId, string> = {
   reservoir: 'uniform sample of statuses as bars; * most common; size/capacity',
   bloom: 'checked, forwarded, ratio, expected FP rate, latest forwarded',
   'lazy-groups': 'per-service totals of the batched engine, batches, events/s',
-  'keyed-windows': 'latest windows per service (success %, newest right), ! anomaly',
+  'keyed-windows':
+    'latest windows per service (success %, newest right), ! anomaly, ~ updated by late events',
 };
 
 /** What the keys do and what each panel shows, cut to the rows available. */

@@ -11,14 +11,23 @@ import { PANEL_TITLES } from '../titles.js';
 import { Panel } from './panel.js';
 
 /** The six panels in the layout's grid, each in its slot. */
-export function PanelGrid({ layout, data }: { layout: DashboardLayout; data: DashboardData }) {
+export function PanelGrid({
+  layout,
+  data,
+  lateOutput,
+}: {
+  layout: DashboardLayout;
+  data: DashboardData;
+  /** The --late-output file, when there is one. */
+  lateOutput?: string | undefined;
+}) {
   return (
     <Box flexDirection="column" width={layout.width}>
       {layout.grid.map((row) => (
         <Box key={row.map((slot) => slot.id).join()} flexDirection="row" columnGap={layout.gap}>
           {row.map((slot) => (
             <Panel key={slot.id} slot={slot} title={PANEL_TITLES[slot.id]}>
-              <PanelContent slot={slot} data={data} />
+              <PanelContent slot={slot} data={data} lateOutput={lateOutput} />
             </Panel>
           ))}
         </Box>
@@ -27,7 +36,15 @@ export function PanelGrid({ layout, data }: { layout: DashboardLayout; data: Das
   );
 }
 
-function PanelContent({ slot, data }: { slot: PanelSlot; data: DashboardData }) {
+function PanelContent({
+  slot,
+  data,
+  lateOutput,
+}: {
+  slot: PanelSlot;
+  data: DashboardData;
+  lateOutput: string | undefined;
+}) {
   const size = { width: slot.contentWidth, rows: slot.contentRows };
   if (size.rows <= 0) return null;
   switch (slot.id) {
@@ -51,6 +68,6 @@ function PanelContent({ slot, data }: { slot: PanelSlot; data: DashboardData }) 
         />
       );
     case 'keyed-windows':
-      return <KeyedWindowsPanel keyed={data.keyedWindows} {...size} />;
+      return <KeyedWindowsPanel keyed={data.keyedWindows} lateOutput={lateOutput} {...size} />;
   }
 }

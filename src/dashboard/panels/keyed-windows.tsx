@@ -6,19 +6,24 @@ import type { KeyedWindowsData } from '../feed.js';
 import { formatClock, formatCount, NO_VALUE } from '../format.js';
 import { displayWidth, logText, padToWidth } from '../text.js';
 
-/** `  98%`, ` !42%` (an anomaly), `!100%`. */
+/** `  98%`, ` !42%` (an anomaly), ` ~97%` (updated by late events), `!100%`. */
 const CELL_COLUMNS = 5;
 
 /**
  * Task 6: each service's latest closed windows as success rates, newest on the right,
- * anomalies marked `!` and highlighted, with the service's late events.
+ * anomalies marked `!` and highlighted, windows updated by late events (within
+ * `--allowed-lateness`) marked `~` and underlined, with the service's late events and the
+ * file they go to (`--late-output`).
  */
 export function KeyedWindowsPanel({
   keyed,
+  lateOutput,
   width,
   rows,
 }: {
   keyed: KeyedWindowsData;
+  /** The --late-output file, when there is one. */
+  lateOutput?: string | undefined;
   width: number;
   rows: number;
 }) {
@@ -29,7 +34,10 @@ export function KeyedWindowsPanel({
   const { shown, more } = fitList(services, rows - 1);
   const names = shown.map(({ service }) => logText(service, Math.max(4, Math.floor(width / 3))));
   const nameColumns = Math.max(0, ...names.map(displayWidth));
-  const lates = shown.map(({ windows }) => `late ${formatCount(windows.at(-1)?.late ?? 0)}`);
+  // `late` only grows, and the newest record need not be the last window (an update).
+  const lates = shown.map(
+    ({ windows }) => `late ${formatCount(Math.max(0, ...windows.map((w) => w.late)))}`,
+  );
   const lateColumns = Math.max(0, ...lates.map((late) => late.length));
   const cells = Math.max(0, Math.floor((width - nameColumns - lateColumns - 1) / CELL_COLUMNS));
   const { latest } = keyed;
@@ -37,10 +45,17 @@ export function KeyedWindowsPanel({
     <>
       <Line>
         {`closed ${formatCount(keyed.closed)} · `}
+        {keyed.updated > 0 && <Text underline>{`updated ${formatCount(keyed.updated)}`}</Text>}
+        {keyed.updated > 0 && ' · '}
         <Text color={keyed.anomalies > 0 ? 'red' : undefined} bold={keyed.anomalies > 0}>
           {`anomalies ${formatCount(keyed.anomalies)}`}
         </Text>
         <Text dimColor>{` · last ${formatClock(latest.windowEnd)}`}</Text>
+        {lateOutput !== undefined && (
+          <Text
+            dimColor
+          >{` · late → ${logText(lateOutput, Math.max(8, Math.floor(width / 2)))}`}</Text>
+        )}
       </Line>
       {shown.map(({ service, windows }, index) => (
         <Line key={service}>
@@ -63,12 +78,13 @@ function latestWindows(windows: readonly KeyedWindowRecord[], count: number) {
 
 function WindowCell({ window }: { window: KeyedWindowRecord }) {
   const percent = window.rate === null ? NO_VALUE : `${Math.round(window.rate * 100)}%`;
-  const text = `${window.anomaly ? '!' : ''}${percent}`.padStart(CELL_COLUMNS);
+  const mark = window.anomaly ? '!' : window.update ? '~' : '';
+  const text = `${mark}${percent}`.padStart(CELL_COLUMNS);
   return window.anomaly ? (
-    <Text color="red" bold inverse>
+    <Text color="red" bold inverse underline={window.update}>
       {text}
     </Text>
   ) : (
-    <Text>{text}</Text>
+    <Text underline={window.update ? true : undefined}>{text}</Text>
   );
 }
