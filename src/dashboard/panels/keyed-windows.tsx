@@ -31,7 +31,9 @@ export function KeyedWindowsPanel({
   const services = [...keyed.byService.entries()]
     .map(([service, windows]) => ({ service, windows }))
     .sort(byServiceName);
-  const { shown, more } = fitList(services, rows - 1);
+  // The file late events go to gets a line of its own when there is room beside a service.
+  const lateLine = lateOutput !== undefined && rows >= 3;
+  const { shown, more } = fitList(services, rows - (lateLine ? 2 : 1));
   const names = shown.map(({ service }) => logText(service, Math.max(4, Math.floor(width / 3))));
   const nameColumns = Math.max(0, ...names.map(displayWidth));
   // `late` only grows, and the newest record need not be the last window (an update).
@@ -51,12 +53,10 @@ export function KeyedWindowsPanel({
           {`anomalies ${formatCount(keyed.anomalies)}`}
         </Text>
         <Text dimColor>{` · last ${formatClock(latest.windowEnd)}`}</Text>
-        {lateOutput !== undefined && (
-          <Text
-            dimColor
-          >{` · late → ${logText(lateOutput, Math.max(8, Math.floor(width / 2)))}`}</Text>
-        )}
       </Line>
+      {lateLine && (
+        <Line dim>{`late events → ${logText(lateOutput, Math.max(8, width - 14))}`}</Line>
+      )}
       {shown.map(({ service, windows }, index) => (
         <Line key={service}>
           {padToWidth(names[index]!, nameColumns)}{' '}
