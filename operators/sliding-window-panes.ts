@@ -3,7 +3,7 @@
  * panes RxJS's `windowTime` cuts on the scheduler's clock.
  */
 import { type EventBatch, NO_STATUS } from './batch.js';
-import { grown } from './columns.js';
+import { capacityFor, grown, MIN_SERVICE_ROWS } from './columns.js';
 import { isFailure, rate } from './event.js';
 import {
   byServiceName,
@@ -55,7 +55,6 @@ const OPTIONS = ['windowSeconds', 'slideSeconds', 'clock', 'maxServices'];
 
 // A pane's counts are Uint32 columns (a count past this in one pane is beyond any log).
 const MAX_COUNT = 0xffff_ffff;
-const MIN_SERVICES = 16;
 // As in SlidingWindowState: names of services gone from the window are dropped (ids
 // renumbered) once there are this many and at least an eighth of the entries held.
 const MIN_DEAD_NAMES = 1024;
@@ -96,12 +95,6 @@ interface Pane {
   readonly events: Uint32Array;
   readonly failures: Uint32Array;
   readonly totals: Uint32Array;
-}
-
-function capacityFor(n: number): number {
-  let capacity = MIN_SERVICES;
-  while (capacity < n) capacity *= 2;
-  return capacity;
 }
 
 /**
@@ -165,20 +158,20 @@ export class SlidingPanesState implements TaskState<SlidingPanesState, SlidingWi
   /** Entries of the closed panes in the window. */
   private entries = 0;
   /** Per service id: the window's events (with or without a status), failures, total. */
-  private events = new Float64Array(MIN_SERVICES);
-  private failuresOf = new Float64Array(MIN_SERVICES);
-  private totalOf = new Float64Array(MIN_SERVICES);
+  private events = new Float64Array(MIN_SERVICE_ROWS);
+  private failuresOf = new Float64Array(MIN_SERVICE_ROWS);
+  private totalOf = new Float64Array(MIN_SERVICE_ROWS);
   /** The ids with events in the window (the first `presentCount`), and each one's index there. */
-  private present = new Uint32Array(MIN_SERVICES);
-  private presentAt = new Uint32Array(MIN_SERVICES);
+  private present = new Uint32Array(MIN_SERVICE_ROWS);
+  private presentAt = new Uint32Array(MIN_SERVICE_ROWS);
   private presentCount = 0;
   private failures = 0;
   private total = 0;
   /** The open pane: per id its counts, and the ids with an event in it (the first `openCount`). */
-  private openEvents = new Float64Array(MIN_SERVICES);
-  private openFailures = new Float64Array(MIN_SERVICES);
-  private openTotals = new Float64Array(MIN_SERVICES);
-  private openIds = new Uint32Array(MIN_SERVICES);
+  private openEvents = new Float64Array(MIN_SERVICE_ROWS);
+  private openFailures = new Float64Array(MIN_SERVICE_ROWS);
+  private openTotals = new Float64Array(MIN_SERVICE_ROWS);
+  private openIds = new Uint32Array(MIN_SERVICE_ROWS);
   private openCount = 0;
 
   private constructor(settings: Settings) {

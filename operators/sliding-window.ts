@@ -10,7 +10,7 @@ import {
   windowTime,
 } from 'rxjs';
 import { EventBatch, NO_STATUS, type OperatorInput } from './batch.js';
-import { grown } from './columns.js';
+import { capacityFor, grown, MIN_SERVICE_ROWS } from './columns.js';
 import { isFailure, rate } from './event.js';
 import {
   byServiceName,
@@ -268,17 +268,10 @@ function classOf(status: number): number {
   return isFailure(status) ? FAILURE : NOT_FAILURE;
 }
 
-const MIN_SERVICES = 16;
 // Names of services that left the window are dropped (ids renumbered) once there are at
 // least this many and at least an eighth of the window's entries: the renumbering costs
 // O(entries + names) and is paid for by the new names since the last one.
 const MIN_DEAD_NAMES = 1024;
-
-function capacityFor(n: number): number {
-  let capacity = MIN_SERVICES;
-  while (capacity < n) capacity *= 2;
-  return capacity;
-}
 
 /**
  * Task 2's state over event time, the exact per-batch window: the events of the current
@@ -327,12 +320,12 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
   private overflowedBefore = false;
   private readonly store = new TimeOrderedStore();
   /** Per service id: its events in the window (with or without a status), failures, total. */
-  private events = new Uint32Array(MIN_SERVICES);
-  private failuresOf = new Uint32Array(MIN_SERVICES);
-  private totalOf = new Uint32Array(MIN_SERVICES);
+  private events = new Uint32Array(MIN_SERVICE_ROWS);
+  private failuresOf = new Uint32Array(MIN_SERVICE_ROWS);
+  private totalOf = new Uint32Array(MIN_SERVICE_ROWS);
   /** The ids with events in the window (the first `presentCount`), and each one's index there. */
-  private present = new Uint32Array(MIN_SERVICES);
-  private presentAt = new Uint32Array(MIN_SERVICES);
+  private present = new Uint32Array(MIN_SERVICE_ROWS);
+  private presentAt = new Uint32Array(MIN_SERVICE_ROWS);
   private presentCount = 0;
   private newest = -Infinity;
   private failures = 0;

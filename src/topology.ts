@@ -96,8 +96,6 @@ export interface Topology {
   readonly outputs: Observable<TaskOutput>;
   /** The Bloom filter's second output: the events it forwarded. */
   readonly forwarded: Observable<LogEvent>;
-  /** The second output of Tasks 2 and 6: the events too late for their windows. */
-  readonly late: Observable<LateEvent>;
   /** Each selected task's state, as its operator leaves it after each batch. */
   readonly states: ReadonlyMap<TaskName, AnyTaskState>;
   /**
@@ -168,16 +166,16 @@ async function build(
     firstIndex: batch,
   });
   const forwarded = new Subject<LogEvent>();
-  const late = new Subject<LateEvent>();
   const sideOutputs: SideOutputs = {
     forwarded: (event) => {
       forwardFile?.append(JSON.stringify(event));
       forwarded.next(event);
     },
-    late: (event) => {
-      lateFile?.append(JSON.stringify(event));
-      late.next(event);
-    },
+    // Only with a file: describing each late event costs more than counting it.
+    late:
+      options.lateOutput === undefined
+        ? undefined
+        : (event) => lateFile?.append(JSON.stringify(event)),
   };
   const states = new Map<TaskName, AnyTaskState>();
   const operators: TaskOperator[] = [];
@@ -274,7 +272,6 @@ async function build(
   return {
     outputs,
     forwarded,
-    late,
     states,
     saveAtExit: async () => {
       if (options.saveState !== undefined) {
@@ -288,7 +285,6 @@ async function build(
     },
     close: async () => {
       forwarded.complete();
-      late.complete();
       pool?.terminate();
       await forwardFile?.close();
       await lateFile?.close();
@@ -330,7 +326,7 @@ type TaskOperator = OperatorFunction<OperatorInput, TaskRecord>;
 /** Where the operators' second outputs go: Task 4's forwarded events, the late ones of 2 and 6. */
 interface SideOutputs {
   readonly forwarded: (event: LogEvent) => void;
-  readonly late: (event: LateEvent) => void;
+  readonly late: ((event: LateEvent) => void) | undefined;
 }
 
 /** One selected task: its state, and the operator that feeds it. */
