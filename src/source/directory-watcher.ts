@@ -42,6 +42,9 @@ export class DirectoryWatcher {
   private poll: NodeJS.Timeout | undefined;
   private relist: NodeJS.Timeout | undefined;
   private lastListing = 0;
+  /** A listing is being read; a change meanwhile may not be in it. */
+  private listing = false;
+  private changedWhileListing = false;
   /** Every name told so far (or listed): a listing tells only the others. */
   private readonly told = new Set<string>();
   private readonly keepAlive = setInterval(() => {}, 2 ** 31 - 1);
@@ -111,25 +114,39 @@ export class DirectoryWatcher {
 
   /** Lists the names again {@link RELIST_MS} after the last listing, once for any changes. */
   private listSoon(): void {
-    if (this.relist !== undefined || this.closed || this.poll !== undefined) return;
+    if (this.closed || this.poll !== undefined) return;
+    // The listing in flight may have been read before this change (the directory's removal
+    // among them, which no later event tells of): list once more after it.
+    if (this.listing) {
+      this.changedWhileListing = true;
+      return;
+    }
+    if (this.relist !== undefined) return;
     const wait = Math.max(0, this.lastListing + RELIST_MS - Date.now());
     this.relist = setTimeout(() => void this.listAgain(), wait);
   }
 
   private async listAgain(): Promise<void> {
+    this.relist = undefined;
     this.lastListing = Date.now();
+    this.listing = true;
     let names: string[];
     try {
       names = await this.names();
     } catch (error) {
-      this.relist = undefined;
+      this.listing = false;
+      this.changedWhileListing = false;
       const { code } = error as NodeJS.ErrnoException;
       if (code === 'ENOENT' || code === 'ENOTDIR') this.removed();
       else if (!this.closed) this.events.onError(`listing failed: ${(error as Error).message}`);
       return;
     }
-    this.relist = undefined;
+    this.listing = false;
     if (this.closed) return;
+    if (this.changedWhileListing) {
+      this.changedWhileListing = false;
+      this.listSoon();
+    }
     const present = new Set(names);
     // Forgotten once gone, so a file created again under an old name is told again.
     for (const name of this.told) if (!present.has(name)) this.told.delete(name);
