@@ -5,12 +5,7 @@
 import { type EventBatch, NO_STATUS } from './batch.js';
 import { capacityFor, grown, MIN_SERVICE_ROWS } from './columns.js';
 import { isFailure, rate } from './event.js';
-import {
-  byServiceName,
-  compareText,
-  type ServiceFailure,
-  type SlidingWindowRecord,
-} from './records.js';
+import { compareText, type SlidingWindowRecord } from './records.js';
 import { checkMaxServices, DEFAULT_MAX_SERVICES, serviceCodes } from './service-limit.js';
 import type { StringCodes } from './string-codes.js';
 import {
@@ -27,6 +22,7 @@ import {
   stringsField,
   type TaskState,
 } from './task-state.js';
+import { WindowTotals } from './window-totals.js';
 
 /** The window of {@link slidingWindow} when none is given: the last minute. */
 export const DEFAULT_WINDOW_SECONDS = 60;
@@ -157,16 +153,8 @@ export class SlidingPanesState implements TaskState<SlidingPanesState, SlidingWi
   private head = 0;
   /** Entries of the closed panes in the window. */
   private entries = 0;
-  /** Per service id: the window's events (with or without a status), failures, total. */
-  private events = new Float64Array(MIN_SERVICE_ROWS);
-  private failuresOf = new Float64Array(MIN_SERVICE_ROWS);
-  private totalOf = new Float64Array(MIN_SERVICE_ROWS);
-  /** The ids with events in the window (the first `presentCount`), and each one's index there. */
-  private present = new Uint32Array(MIN_SERVICE_ROWS);
-  private presentAt = new Uint32Array(MIN_SERVICE_ROWS);
-  private presentCount = 0;
-  private failures = 0;
-  private total = 0;
+  /** Per service id: the closed panes' events, failures and total; and the overall ones. */
+  private readonly totals = new WindowTotals();
   /** The open pane: per id its counts, and the ids with an event in it (the first `openCount`). */
   private openEvents = new Float64Array(MIN_SERVICE_ROWS);
   private openFailures = new Float64Array(MIN_SERVICE_ROWS);
@@ -246,17 +234,7 @@ export class SlidingPanesState implements TaskState<SlidingPanesState, SlidingWi
     this.panes.push(pane);
     this.entries += pane.ids.length;
     for (let k = 0; k < pane.ids.length; k++) {
-      const id = pane.ids[k]!;
-      if (this.events[id] === 0) {
-        this.presentAt[id] = this.presentCount;
-        this.present[this.presentCount] = id;
-        this.presentCount += 1;
-      }
-      this.events[id]! += pane.events[k]!;
-      this.failuresOf[id]! += pane.failures[k]!;
-      this.totalOf[id]! += pane.totals[k]!;
-      this.failures += pane.failures[k]!;
-      this.total += pane.totals[k]!;
+      this.totals.add(pane.ids[k]!, pane.events[k]!, pane.failures[k]!, pane.totals[k]!);
     }
     const oldestKept = endSeconds - this.reach;
     while (this.panes[this.head]!.end <= oldestKept) this.subtract(this.panes[this.head++]!);
@@ -273,24 +251,17 @@ export class SlidingPanesState implements TaskState<SlidingPanesState, SlidingWi
    * in it (its events show from its close). `late` is always 0: nothing arrives late.
    */
   record(): SlidingWindowRecord {
-    const names = this.codes.values;
-    const services: ServiceFailure[] = [];
-    for (let k = 0; k < this.presentCount; k++) {
-      const id = this.present[k]!;
-      const failures = this.failuresOf[id]!;
-      const total = this.totalOf[id]!;
-      services.push({ service: names[id]!, failures, total, rate: rate(failures, total) });
-    }
+    const { failures, total } = this.totals;
     const end = this.newestEnd;
     return {
       task: TASK,
       windowStart: end === null ? null : end - this.windowSeconds,
       windowEnd: end,
-      failures: this.failures,
-      total: this.total,
-      rate: rate(this.failures, this.total),
+      failures,
+      total,
+      rate: rate(failures, total),
       late: 0,
-      services: services.sort(byServiceName),
+      services: this.totals.services(this.codes.values),
     };
   }
 
@@ -542,44 +513,28 @@ export class SlidingPanesState implements TaskState<SlidingPanesState, SlidingWi
   private subtract(pane: Pane): void {
     this.entries -= pane.ids.length;
     for (let k = 0; k < pane.ids.length; k++) {
-      const id = pane.ids[k]!;
-      this.failuresOf[id]! -= pane.failures[k]!;
-      this.totalOf[id]! -= pane.totals[k]!;
-      this.failures -= pane.failures[k]!;
-      this.total -= pane.totals[k]!;
-      this.events[id]! -= pane.events[k]!;
-      if (this.events[id] === 0) {
-        // Swap-remove from the present ids, so a record costs the services present only.
-        this.presentCount -= 1;
-        const moved = this.present[this.presentCount]!;
-        const at = this.presentAt[id]!;
-        this.present[at] = moved;
-        this.presentAt[moved] = at;
-      }
+      this.totals.remove(pane.ids[k]!, pane.events[k]!, pane.failures[k]!, pane.totals[k]!);
     }
   }
 
   /** The ids with an event in the window or in the open pane. */
   private liveIds(): Uint32Array {
-    const live = new Uint32Array(this.presentCount + this.openCount);
-    live.set(this.present.subarray(0, this.presentCount));
-    let n = this.presentCount;
+    const present = this.totals.presentIds();
+    const live = new Uint32Array(present.length + this.openCount);
+    live.set(present);
+    let n = present.length;
     for (let k = 0; k < this.openCount; k++) {
       const id = this.openIds[k]!;
-      if (this.events[id] === 0) live[n++] = id;
+      if (this.totals.events[id] === 0) live[n++] = id;
     }
     return live.subarray(0, n);
   }
 
   /** Makes room for the counts of ids below `size`. */
   private grow(size: number): void {
-    if (size <= this.events.length) return;
+    this.totals.grow(size);
+    if (size <= this.openEvents.length) return;
     const capacity = capacityFor(size);
-    this.events = grown(this.events, capacity);
-    this.failuresOf = grown(this.failuresOf, capacity);
-    this.totalOf = grown(this.totalOf, capacity);
-    this.present = grown(this.present, capacity);
-    this.presentAt = grown(this.presentAt, capacity);
     this.openEvents = grown(this.openEvents, capacity);
     this.openFailures = grown(this.openFailures, capacity);
     this.openTotals = grown(this.openTotals, capacity);
@@ -588,7 +543,7 @@ export class SlidingPanesState implements TaskState<SlidingPanesState, SlidingWi
 
   /** Drops the names of services that left the window once enough have gathered. */
   private forgetIfSparse(): void {
-    const dead = this.codes.size - this.presentCount - this.openCount;
+    const dead = this.codes.size - this.totals.presentCount - this.openCount;
     if (dead < MIN_DEAD_NAMES || dead * 8 < this.entries + this.openCount) return;
     this.forgetGone();
   }
@@ -611,17 +566,10 @@ export class SlidingPanesState implements TaskState<SlidingPanesState, SlidingWi
       return moved;
     };
     const f64 = (n: number) => new Float64Array(n);
-    this.events = remap(this.events, f64);
-    this.failuresOf = remap(this.failuresOf, f64);
-    this.totalOf = remap(this.totalOf, f64);
+    this.totals.renumber(renumbered, this.openEvents.length);
     this.openEvents = remap(this.openEvents, f64);
     this.openFailures = remap(this.openFailures, f64);
     this.openTotals = remap(this.openTotals, f64);
-    for (let k = 0; k < this.presentCount; k++) {
-      const id = renumbered[this.present[k]!]!;
-      this.present[k] = id;
-      this.presentAt[id] = k;
-    }
     for (let k = 0; k < this.openCount; k++) this.openIds[k] = renumbered[this.openIds[k]!]!;
     for (let p = this.head; p < this.panes.length; p++) {
       const pane = this.panes[p]!;

@@ -10,15 +10,8 @@ import {
   windowTime,
 } from 'rxjs';
 import { EventBatch, NO_STATUS, type OperatorInput } from './batch.js';
-import { capacityFor, grown, MIN_SERVICE_ROWS } from './columns.js';
 import { isFailure, rate } from './event.js';
-import {
-  byServiceName,
-  compareText,
-  type LateEvent,
-  type ServiceFailure,
-  type SlidingWindowRecord,
-} from './records.js';
+import { compareText, type LateEvent, type SlidingWindowRecord } from './records.js';
 import { checkMaxServices, DEFAULT_MAX_SERVICES, serviceCodes } from './service-limit.js';
 import { type SideOutput, sideOutputObserver } from './side-output.js';
 import { DEFAULT_WINDOW_SECONDS, SlidingPanesState } from './sliding-window-panes.js';
@@ -40,6 +33,7 @@ import {
   stringsField,
   type TaskState,
 } from './task-state.js';
+import { WindowTotals } from './window-totals.js';
 
 export { DEFAULT_WINDOW_SECONDS } from './sliding-window-panes.js';
 
@@ -319,17 +313,9 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
   private codes: StringCodes;
   private overflowedBefore = false;
   private readonly store = new TimeOrderedStore();
-  /** Per service id: its events in the window (with or without a status), failures, total. */
-  private events = new Uint32Array(MIN_SERVICE_ROWS);
-  private failuresOf = new Uint32Array(MIN_SERVICE_ROWS);
-  private totalOf = new Uint32Array(MIN_SERVICE_ROWS);
-  /** The ids with events in the window (the first `presentCount`), and each one's index there. */
-  private present = new Uint32Array(MIN_SERVICE_ROWS);
-  private presentAt = new Uint32Array(MIN_SERVICE_ROWS);
-  private presentCount = 0;
+  /** Per service id: its events in the window, failures and total; and the overall ones. */
+  private readonly totals = new WindowTotals();
   private newest = -Infinity;
-  private failures = 0;
-  private total = 0;
   private late = 0;
 
   private constructor(settings: Settings) {
@@ -382,24 +368,17 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
   }
 
   record(): SlidingWindowRecord {
-    const names = this.codes.values;
-    const services: ServiceFailure[] = [];
-    for (let k = 0; k < this.presentCount; k++) {
-      const id = this.present[k]!;
-      const failures = this.failuresOf[id]!;
-      const total = this.totalOf[id]!;
-      services.push({ service: names[id]!, failures, total, rate: rate(failures, total) });
-    }
+    const { failures, total } = this.totals;
     const started = this.newest !== -Infinity;
     return {
       task: TASK,
       windowStart: started ? this.newest - this.windowSeconds : null,
       windowEnd: started ? this.newest : null,
-      failures: this.failures,
-      total: this.total,
-      rate: rate(this.failures, this.total),
+      failures,
+      total,
+      rate: rate(failures, total),
       late: this.late,
-      services: services.sort(byServiceName),
+      services: this.totals.services(this.codes.values),
     };
   }
 
@@ -447,7 +426,7 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
    */
   encode(): EncodedState {
     const names = this.codes.values;
-    const order = Array.from(this.present.subarray(0, this.presentCount)).sort((a, b) =>
+    const order = Array.from(this.totals.presentIds()).sort((a, b) =>
       compareText(names[a]!, names[b]!),
     );
     const rank = new Uint32Array(names.length);
@@ -518,7 +497,7 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
     if (state.codes.size !== names.length) {
       throw new StateError(`${TASK} state: names has a duplicate`);
     }
-    state.grow(state.codes.size);
+    state.totals.grow(state.codes.size);
     state.newest = newest ?? -Infinity;
     state.late = late;
     for (let i = 0; i < times.length; i++) {
@@ -551,9 +530,9 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
   /** The batch's service ids turned into this state's, with room for their counts. */
   private translate(batch: EventBatch): Uint32Array {
     // Names of services gone from the window must not take the room of those in it.
-    if (this.codes.size + batch.serviceNames.length > this.maxServices) this.forgetGone();
+    if (this.codes.wouldFold(batch.serviceNames)) this.forgetGone();
     const ids = this.codes.translate(batch.serviceNames);
-    this.grow(this.codes.size);
+    this.totals.grow(this.codes.size);
     return ids;
   }
 
@@ -561,11 +540,8 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
   private entriesCodedBy(target: SlidingWindowState): { times: Float64Array; tags: Uint32Array } {
     const names = this.codes.values;
     const ids = new Uint32Array(names.length);
-    for (let k = 0; k < this.presentCount; k++) {
-      const id = this.present[k]!;
-      ids[id] = target.codes.code(names[id]!);
-    }
-    target.grow(target.codes.size);
+    for (const id of this.totals.presentIds()) ids[id] = target.codes.code(names[id]!);
+    target.totals.grow(target.codes.size);
     const entries = this.store.sortedEntries();
     const tags = entries.tags;
     for (let i = 0; i < tags.length; i++) {
@@ -575,97 +551,45 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
   }
 
   private insert(id: number, time: number, statusClass: number): void {
-    const events = this.events;
-    if (events[id] === 0) {
-      this.presentAt[id] = this.presentCount;
-      this.present[this.presentCount] = id;
-      this.presentCount += 1;
-    }
-    events[id]! += 1;
-    if (statusClass !== WITHOUT_STATUS) {
-      this.totalOf[id]! += 1;
-      this.total += 1;
-    }
-    if (statusClass === FAILURE) {
-      this.failuresOf[id]! += 1;
-      this.failures += 1;
-    }
+    this.totals.add(id, 1, statusClass === FAILURE ? 1 : 0, statusClass === WITHOUT_STATUS ? 0 : 1);
     this.store.insert(time, id * TAG_CLASSES + statusClass);
   }
 
   // An arrow function so the store can call it without a fresh closure per eviction.
   private readonly evict = (tag: number): void => {
-    const id = tag >>> 2;
     const statusClass = tag & 3;
-    if (statusClass !== WITHOUT_STATUS) {
-      this.totalOf[id]! -= 1;
-      this.total -= 1;
-    }
-    if (statusClass === FAILURE) {
-      this.failuresOf[id]! -= 1;
-      this.failures -= 1;
-    }
-    this.events[id]! -= 1;
-    if (this.events[id] === 0) {
-      // Swap-remove from the present ids, so a record costs the services present only.
-      this.presentCount -= 1;
-      const moved = this.present[this.presentCount]!;
-      const at = this.presentAt[id]!;
-      this.present[at] = moved;
-      this.presentAt[moved] = at;
-    }
+    this.totals.remove(
+      tag >>> 2,
+      1,
+      statusClass === FAILURE ? 1 : 0,
+      statusClass === WITHOUT_STATUS ? 0 : 1,
+    );
   };
-
-  /** Makes room for the counts of ids below `size`. */
-  private grow(size: number): void {
-    if (size <= this.events.length) return;
-    const capacity = capacityFor(size);
-    this.events = grown(this.events, capacity);
-    this.failuresOf = grown(this.failuresOf, capacity);
-    this.totalOf = grown(this.totalOf, capacity);
-    this.present = grown(this.present, capacity);
-    this.presentAt = grown(this.presentAt, capacity);
-  }
 
   /**
    * Drops the names of services that left the window, renumbering the others 0 … present − 1,
    * once enough of them have gathered (see MIN_DEAD_NAMES).
    */
   private forgetIfSparse(): void {
-    const dead = this.codes.size - this.presentCount;
+    const dead = this.codes.size - this.totals.presentCount;
     if (dead < MIN_DEAD_NAMES || dead * 8 < this.store.size) return;
     this.forgetGone();
   }
 
   /** Drops the names of services that left the window, renumbering the others 0 … present − 1. */
   private forgetGone(): void {
-    if (this.codes.size === this.presentCount) return;
+    const present = this.totals.presentIds();
+    if (this.codes.size === present.length) return;
     const names = this.codes.values;
     const codes = serviceCodes(this.maxServices);
     this.overflowedBefore ||= this.codes.overflowed;
-    const capacity = capacityFor(this.presentCount);
     const renumbered = new Uint32Array(names.length);
-    const events = new Uint32Array(capacity);
-    const failuresOf = new Uint32Array(capacity);
-    const totalOf = new Uint32Array(capacity);
-    const present = new Uint32Array(capacity);
-    const presentAt = new Uint32Array(capacity);
-    for (let k = 0; k < this.presentCount; k++) {
-      const id = this.present[k]!;
-      codes.code(names[id]!);
-      renumbered[id] = k;
-      events[k] = this.events[id]!;
-      failuresOf[k] = this.failuresOf[id]!;
-      totalOf[k] = this.totalOf[id]!;
-      present[k] = k;
-      presentAt[k] = k;
+    for (let k = 0; k < present.length; k++) {
+      codes.code(names[present[k]!]!);
+      renumbered[present[k]!] = k;
     }
+    this.totals.renumber(renumbered, present.length);
     this.store.relabel((tag) => renumbered[tag >>> 2]! * TAG_CLASSES + (tag & 3));
     this.codes = codes;
-    this.events = events;
-    this.failuresOf = failuresOf;
-    this.totalOf = totalOf;
-    this.present = present;
-    this.presentAt = presentAt;
   }
 }
