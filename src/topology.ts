@@ -142,7 +142,8 @@ async function build(
   const cursors = resumed?.cursors ?? new FileCursors();
   let batch = resumed?.batch ?? 0;
   let file = resumed?.file ?? '-';
-  // Opened once the Bloom filter is known to load, so a bad filter leaves no file behind.
+  // Opened once every task is built (the Bloom filter loaded, the checkpoint's states
+  // accepted), so a refusal leaves no file behind and cuts none back.
   let forwardFile: AppendFile | undefined;
   let lateFile: AppendFile | undefined;
   let checkpointer: Checkpointer | undefined;
@@ -183,24 +184,14 @@ async function build(
     const task = await taskOf(name, options, pool, sideOutputs, resumed?.states[at], resumed?.path);
     states.set(name, task.state);
     operators.push(task.operator);
-    if (name === 'bloom' && options.forward !== undefined) {
-      forwardFile = openOutputFile(
-        `--forward ${options.forward}`,
-        options.forward,
-        'events not forwarded',
-        resumed?.forward,
-        edges,
-      );
-    }
+  }
+  if (states.has('bloom') && options.forward !== undefined) {
+    const lost = 'events not forwarded';
+    forwardFile = openOutputFile('--forward', options.forward, lost, resumed?.forward, edges);
   }
   if (options.lateOutput !== undefined) {
-    lateFile = openOutputFile(
-      `--late-output ${options.lateOutput}`,
-      options.lateOutput,
-      'late events not written',
-      resumed?.late,
-      edges,
-    );
+    const lost = 'late events not written';
+    lateFile = openOutputFile('--late-output', options.lateOutput, lost, resumed?.late, edges);
   }
 
   let overflowReported = false;
@@ -464,12 +455,13 @@ async function bloomFilterOf(options: RunOptions): Promise<BloomFilter> {
 
 /** An output file (--forward, --late-output), cut back to its checkpointed length on a resume. */
 function openOutputFile(
-  label: string,
+  flag: string,
   path: string,
   lostLines: string,
   checkpointed: OutputLength | null | undefined,
   edges: TopologyEdges,
 ): AppendFile {
+  const label = `${flag} ${path}`;
   return AppendFile.open(path, {
     label,
     lostLines,

@@ -5,6 +5,7 @@ import { TASK_NAMES, type TaskName } from '../../operators/records.js';
 import { DEFAULT_RESERVOIR_CAPACITY } from '../../operators/reservoir-sample.js';
 import { DEFAULT_MAX_SERVICES } from '../../operators/service-limit.js';
 import { DEFAULT_WINDOW_SECONDS } from '../../operators/sliding-window.js';
+import { DEFAULT_SLIDE_SECONDS } from '../../operators/sliding-window-panes.js';
 import { DEFAULT_BLOOM_CAPACITY, DEFAULT_FALSE_POSITIVE_RATE } from '../bloom-file.js';
 import { UsageError } from '../usage-error.js';
 import {
@@ -42,13 +43,13 @@ const DEFAULTS = {
   task: TASK_NAMES,
   slidingWindow: DEFAULT_WINDOW_SECONDS,
   clock: 'event',
-  slidingSlide: 1,
+  slidingSlide: DEFAULT_SLIDE_SECONDS,
   reservoirSize: DEFAULT_RESERVOIR_CAPACITY,
   bloomFpRate: DEFAULT_FALSE_POSITIVE_RATE,
   batchSize: LAZY_GROUPS_DEFAULTS.batchSize,
   keyedWindow: KEYED_WINDOWS_DEFAULTS.windowSeconds,
   watermark: KEYED_WINDOWS_DEFAULTS.watermarkSeconds,
-  allowedLateness: 0,
+  allowedLateness: KEYED_WINDOWS_DEFAULTS.allowedLatenessSeconds,
   anomalyThreshold: KEYED_WINDOWS_DEFAULTS.anomalyThreshold,
   maxServices: DEFAULT_MAX_SERVICES,
   checkpointInterval: 1,
@@ -175,7 +176,7 @@ export const RUN_OPTION_SPECS = {
     description:
       'Task 6 keeps an emitted window this long past the watermark; a late event in it re-emits it with update: true',
     parse: nonNegativeDuration,
-    shownDefault: '0',
+    shownDefault: `${DEFAULTS.allowedLateness}s`,
   },
   lateOutput: {
     flag: '--late-output <file>',
