@@ -46,6 +46,11 @@ async function linesOf(path: string): Promise<Record<string, unknown>[]> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+/** `logstream run <dir> --once --task keyed-windows <flags>`. */
+function runKeyedWindows(dir: string, ...flags: string[]) {
+  return runCli(['run', dir, '--once', '--task', 'keyed-windows', ...flags]);
+}
+
 /** The last version of every (service, window): what the windows finally counted. */
 function finalWindows(records: readonly Record<string, unknown>[]) {
   const last = new Map<string, Record<string, unknown>>();
@@ -62,15 +67,8 @@ describe('Task 6 with --late-output, the seed configuration (10 s windows, 30 s 
     async (_, extra) => {
       const { dir, events } = await jumpingDirectory();
       const late = join(await tempDir(), 'late.ndjson');
-      const args = ['run', dir, '--once', '--task', 'keyed-windows', '--late-output', late];
-      const result = await runCli([
-        ...args,
-        '--keyed-window',
-        '10s',
-        '--watermark',
-        '30s',
-        ...extra,
-      ]);
+      const seed = ['--keyed-window', '10s', '--watermark', '30s'];
+      const result = await runKeyedWindows(dir, '--late-output', late, ...seed, ...extra);
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).toBe('');
       const records = recordsOf(result, 'keyed-windows');
@@ -113,17 +111,7 @@ describe('Task 6 with --late-output, the seed configuration (10 s windows, 30 s 
     await writeLogFile(dir, 'c.json', [event('api', 70, 200)], 3);
     await writeLogFile(dir, 'd.json', [event('api', 6, 503)], 4);
     const late = join(await tempDir(), 'late.ndjson');
-    const result = await runCli([
-      'run',
-      dir,
-      '--once',
-      '--task',
-      'keyed-windows',
-      '--allowed-lateness',
-      '10s',
-      '--late-output',
-      late,
-    ]);
+    const result = await runKeyedWindows(dir, '--allowed-lateness', '10s', '--late-output', late);
     expect(result.code, result.stderr).toBe(0);
     const firstWindow = recordsOf(result, 'keyed-windows').filter((r) => r.windowStart === 0);
     // a's watermark (41 - 30 = 11) emits [0, 10) and keeps it until 10 + 10 = 20: b's event
@@ -143,17 +131,7 @@ describe('zero delays and lateness', () => {
     const dir = await tempDir();
     await writeLogFile(dir, 'a.json', [event('api', 1, 200), event('api', 9.5, 500)], 1);
     await writeLogFile(dir, 'b.json', [event('api', 10, 200)], 2);
-    const result = await runCli([
-      'run',
-      dir,
-      '--once',
-      '--task',
-      'keyed-windows',
-      '--watermark',
-      '0',
-      '--allowed-lateness',
-      '0s',
-    ]);
+    const result = await runKeyedWindows(dir, '--watermark', '0', '--allowed-lateness', '0s');
     expect(result.code, result.stderr).toBe(0);
     expect(recordsOf(result, 'keyed-windows')).toEqual([
       expect.objectContaining({ batch: 2, windowStart: 0, total: 2, update: false }),

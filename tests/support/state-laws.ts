@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { TaskState } from '../../operators/task-state.js';
+import { StateError } from '../../operators/task-state.js';
 
 type AnyState = TaskState<unknown>;
 
@@ -17,4 +19,29 @@ export function expectAssociative<S extends TaskState<S>>(a: S, b: S, c: S): voi
 /** `empty` is an identity of merge on both sides of `state`. */
 export function expectIdentity<S extends TaskState<S>>(state: S, empty: S): void {
   for (const merged of [state.merge(empty), empty.merge(state)]) expectSameState(merged, state);
+}
+
+/**
+ * Decoding hostile input gives a state or a {@link StateError}, never another error: each of
+ * `fields` of a valid encoding (`withState`) replaced by anything, and anything at all.
+ * `use` decodes and uses the state (a record, say), so a corrupt state cannot hide.
+ */
+export function expectOnlyStateErrors(
+  fields: readonly string[],
+  withState: (fields: Record<string, unknown>) => unknown,
+  use: (encoded: unknown) => unknown,
+  seed: number,
+): void {
+  fc.assert(
+    fc.property(fc.constantFrom(...fields), fc.anything(), fc.anything(), (field, value, whole) => {
+      for (const encoded of [withState({ [field]: value }), whole]) {
+        try {
+          use(encoded);
+        } catch (error) {
+          expect(error).toBeInstanceOf(StateError);
+        }
+      }
+    }),
+    { seed, numRuns: 300 },
+  );
 }
