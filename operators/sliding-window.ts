@@ -551,19 +551,14 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
   }
 
   private insert(id: number, time: number, statusClass: number): void {
-    this.totals.add(id, 1, statusClass === FAILURE ? 1 : 0, statusClass === WITHOUT_STATUS ? 0 : 1);
+    this.totals.addOne(id, statusClass !== WITHOUT_STATUS, statusClass === FAILURE);
     this.store.insert(time, id * TAG_CLASSES + statusClass);
   }
 
   // An arrow function so the store can call it without a fresh closure per eviction.
   private readonly evict = (tag: number): void => {
     const statusClass = tag & 3;
-    this.totals.remove(
-      tag >>> 2,
-      1,
-      statusClass === FAILURE ? 1 : 0,
-      statusClass === WITHOUT_STATUS ? 0 : 1,
-    );
+    this.totals.removeOne(tag >>> 2, statusClass !== WITHOUT_STATUS, statusClass === FAILURE);
   };
 
   /**

@@ -35,6 +35,42 @@ export class WindowTotals {
     this.total += total;
   }
 
+  /**
+   * Adds one event of service `id`: {@link add} of one event, for the event clock's loop over
+   * every event (branches instead of adding zeros: through {@link add}, the event clock's
+   * window took about 12 % longer).
+   */
+  addOne(id: number, withStatus: boolean, failure: boolean): void {
+    if (this.events[id] === 0) {
+      this.presentAt[id] = this.presentCount;
+      this.present[this.presentCount] = id;
+      this.presentCount += 1;
+    }
+    this.events[id]! += 1;
+    if (withStatus) {
+      this.totalOf[id]! += 1;
+      this.total += 1;
+    }
+    if (failure) {
+      this.failuresOf[id]! += 1;
+      this.failures += 1;
+    }
+  }
+
+  /** Takes one event of service `id` out ({@link remove} of 1 event). */
+  removeOne(id: number, withStatus: boolean, failure: boolean): void {
+    if (withStatus) {
+      this.totalOf[id]! -= 1;
+      this.total -= 1;
+    }
+    if (failure) {
+      this.failuresOf[id]! -= 1;
+      this.failures -= 1;
+    }
+    this.events[id]! -= 1;
+    if (this.events[id] === 0) this.leave(id);
+  }
+
   /** Takes counts of service `id` out; a service left with no event is no longer present. */
   remove(id: number, events: number, failures: number, total: number): void {
     this.failuresOf[id]! -= failures;
@@ -42,14 +78,16 @@ export class WindowTotals {
     this.failures -= failures;
     this.total -= total;
     this.events[id]! -= events;
-    if (this.events[id] === 0) {
-      // Swap-remove from the present ids, so a record costs the services present only.
-      this.presentCount -= 1;
-      const moved = this.present[this.presentCount]!;
-      const at = this.presentAt[id]!;
-      this.present[at] = moved;
-      this.presentAt[moved] = at;
-    }
+    if (this.events[id] === 0) this.leave(id);
+  }
+
+  /** Swap-removes `id` from the present ids, so a record costs the services present only. */
+  private leave(id: number): void {
+    this.presentCount -= 1;
+    const moved = this.present[this.presentCount]!;
+    const at = this.presentAt[id]!;
+    this.present[at] = moved;
+    this.presentAt[moved] = at;
   }
 
   /** The ids present, in no set order (a view: valid until the next change). */
