@@ -166,7 +166,7 @@ function buildProgram(): Command {
  * without a terminal, so on one it is drawn live, whatever the environment says.
  */
 function liveOnTerminal(): void {
-  if (!process.stdout.isTTY || !process.stdin.isTTY) return;
+  if (!process.stdout.isTTY) return;
   for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) {
     if (name in process.env) process.env[name] = '0';
   }

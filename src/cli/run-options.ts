@@ -7,6 +7,7 @@ import { DEFAULT_MAX_SERVICES } from '../../operators/service-limit.js';
 import { DEFAULT_WINDOW_SECONDS } from '../../operators/sliding-window.js';
 import { DEFAULT_SLIDE_SECONDS } from '../../operators/sliding-window-panes.js';
 import { DEFAULT_BLOOM_CAPACITY, DEFAULT_FALSE_POSITIVE_RATE } from '../bloom-file.js';
+import { DEFAULT_THRESHOLDS } from '../dashboard/levels.js';
 import { UsageError } from '../usage-error.js';
 import {
   duration,
@@ -20,6 +21,7 @@ import {
   probability,
   seed,
   taskNames,
+  thresholdPair,
   workerCount,
 } from './values.js';
 
@@ -53,6 +55,8 @@ const DEFAULTS = {
   anomalyThreshold: KEYED_WINDOWS_DEFAULTS.anomalyThreshold,
   maxServices: DEFAULT_MAX_SERVICES,
   checkpointInterval: 1,
+  failureThresholds: DEFAULT_THRESHOLDS.failure,
+  riseThresholds: DEFAULT_THRESHOLDS.rise,
 } as const;
 
 /**
@@ -219,6 +223,18 @@ export const RUN_OPTION_SPECS = {
     parse: duration,
     shownDefault: `${DEFAULTS.checkpointInterval}s`,
   },
+  failureThresholds: {
+    flag: '--failure-thresholds <warn,critical>',
+    description: 'dashboard: failure rates coloured as a warning and as critical',
+    parse: thresholdPair,
+    shownDefault: pairText(DEFAULTS.failureThresholds),
+  },
+  riseThresholds: {
+    flag: '--rise-thresholds <warn,critical>',
+    description: "dashboard: rises of a failure rate over the service's own since start",
+    parse: thresholdPair,
+    shownDefault: pairText(DEFAULTS.riseThresholds),
+  },
 } satisfies Record<string, OptionSpec<unknown>>;
 
 type Specs = typeof RUN_OPTION_SPECS;
@@ -241,6 +257,12 @@ export interface RunOptions extends Partial<Parsed> {
   readonly anomalyThreshold: number;
   readonly maxServices: number;
   readonly checkpointInterval: number;
+  readonly failureThresholds: { readonly warn: number; readonly critical: number };
+  readonly riseThresholds: { readonly warn: number; readonly critical: number };
+}
+
+function pairText({ warn, critical }: { warn: number; critical: number }): string {
+  return `${warn},${critical}`;
 }
 
 /**

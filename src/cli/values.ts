@@ -116,3 +116,22 @@ export const workerCount: Parse<number | 'auto'> = (value) => {
     throw new UsageError(`'${count}' is more than ${MAX_LAZY_WORKERS} threads`);
   return count;
 };
+
+/**
+ * Two failure rates `warn,critical` (from 0 to 1, warn <= critical): the text `0.5,0.8` of a
+ * flag, or the array `[0.5, 0.8]` of a config file.
+ */
+export const thresholdPair: Parse<{ warn: number; critical: number }> = (value) => {
+  const text = Array.isArray(value) ? value.join(',') : String(value).trim();
+  const parts = text.split(',').map((part) => part.trim());
+  const [warn, critical] = parts.map(Number);
+  const isRate = (rate: number | undefined) =>
+    rate !== undefined && Number.isFinite(rate) && rate >= 0 && rate <= 1;
+  if (parts.length !== 2 || parts.includes('') || !isRate(warn) || !isRate(critical)) {
+    throw new UsageError(`'${text}' is not two rates warn,critical between 0 and 1`);
+  }
+  if (warn! > critical!) {
+    throw new UsageError(`'${text}': the warning rate must not be above the critical one`);
+  }
+  return { warn: warn!, critical: critical! };
+};

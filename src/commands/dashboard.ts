@@ -1,3 +1,5 @@
+import { openSync } from 'node:fs';
+import { ReadStream } from 'node:tty';
 import { Subject } from 'rxjs';
 import type { RunOptions } from '../cli/run-options.js';
 import { renderDashboard } from '../dashboard/index.js';
@@ -7,35 +9,55 @@ import { UsageError } from '../usage-error.js';
 
 /**
  * `logstream dashboard`: one screen subscribed to every selected task. Resolves with the exit
- * status when the user quits (q, Ctrl-C) or a signal arrives.
+ * status when the user quits (q, Ctrl-C) or a signal arrives. It draws on stdout, which must
+ * be a terminal; its keys come from standard input when that is the terminal, else (events
+ * piped in with `-`, or stdin redirected) from the controlling terminal, /dev/tty.
  */
 export async function dashboardCommand(
   source: string,
   options: RunOptions,
   label = source,
 ): Promise<number> {
-  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+  if (!process.stdout.isTTY) {
     throw new UsageError('the dashboard needs a terminal; for pipes and files use `logstream run`');
   }
-  if (source === '-')
-    throw new UsageError(
-      'the dashboard reads keys from the terminal: give it a directory (or use `logstream run -`)',
-    );
-  const monitor = new SourceMonitor();
+  const keys = openKeys(source);
   const quit = new Subject<void>();
+  // The terminal went away (EIO after a hang-up): quit in order instead of crashing.
+  keys.stream?.on('error', () => quit.next());
+  try {
+    return await showDashboard(source, options, label, quit, keys.stream);
+  } finally {
+    keys.close();
+  }
+}
+
+async function showDashboard(
+  source: string,
+  options: RunOptions,
+  label: string,
+  quit: Subject<void>,
+  keys: ReadStream | undefined,
+): Promise<number> {
+  const monitor = new SourceMonitor();
   const topology = await openTopology(source, options, {
     onProblem: monitor.problem,
     onBatch: monitor.batch,
     stop: quit,
   });
-  const dashboard = renderDashboard({
-    source: label,
-    outputs: topology.outputs,
-    stats: monitor.stats,
-    forwarded: topology.forwarded,
-    lateOutput: options.lateOutput,
-    onQuit: () => quit.next(),
-  });
+  const dashboard = renderDashboard(
+    {
+      source: label,
+      outputs: topology.outputs,
+      stats: monitor.stats,
+      forwarded: topology.forwarded,
+      lateOutput: options.lateOutput,
+      keyedSlideSeconds: options.keyedSlide ?? options.keyedWindow,
+      thresholds: { failure: options.failureThresholds, rise: options.riseThresholds },
+      onQuit: () => quit.next(),
+    },
+    { keys },
+  );
   const onSignal = () => quit.next();
   // A terminal that went away fails the next write (EIO): quit in order instead of crashing.
   const onOutputError = (error: NodeJS.ErrnoException) => {
@@ -46,15 +68,54 @@ export async function dashboardCommand(
   // SIGHUP: the terminal went away; quitting in order still removes the demo's directory.
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal).on('SIGHUP', onSignal);
   try {
-    await new Promise<void>((resolve) => quit.subscribe(() => resolve()));
+    const quitting = new Promise<void>((resolve) => quit.subscribe(() => resolve()));
+    // Ink unmounts by itself when a component throws: its error ends the command too.
+    await Promise.race([quitting, dashboard.waitUntilExit()]);
     dashboard.unmount();
+    // Back on the normal screen once this resolves, before anything is printed there.
     await dashboard.waitUntilExit();
     await topology.saveAtExit();
   } finally {
+    // Still listening for EIO: unmounting (on an error, too) writes to the terminal.
+    dashboard.unmount();
+    await dashboard.waitUntilExit().catch(() => {});
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal).off('SIGHUP', onSignal);
     process.stdout.off('error', onOutputError);
     monitor.complete();
     await topology.close();
   }
   return 0;
+}
+
+/** The dashboard's key input: `stream` for Ink (undefined: process.stdin), and its closing. */
+interface KeyInput {
+  readonly stream: ReadStream | undefined;
+  close(): void;
+}
+
+/**
+ * Where the keys come from: standard input when it is the terminal and carries no events,
+ * else the controlling terminal, opened here and closed by `close()` (an open terminal
+ * stream would keep the process alive).
+ * @throws {UsageError} for `-` typed at a terminal (nothing piped in), or without a
+ * controlling terminal to read the keys from.
+ */
+function openKeys(source: string): KeyInput {
+  if (source === '-' && process.stdin.isTTY) {
+    throw new UsageError(
+      'dashboard -: the events and the keys cannot both come from the terminal; pipe the events in',
+    );
+  }
+  if (process.stdin.isTTY) return { stream: undefined, close: () => {} };
+  let fd: number;
+  try {
+    fd = openSync('/dev/tty', 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new UsageError(
+      `the dashboard reads its keys from /dev/tty, which cannot be opened (${code}); for pipes and files use \`logstream run\``,
+    );
+  }
+  const stream = new ReadStream(fd);
+  return { stream, close: () => stream.destroy() };
 }

@@ -1,5 +1,6 @@
 import {
   catchError,
+  concat,
   defer,
   distinctUntilChanged,
   interval,
@@ -20,6 +21,7 @@ import type {
   TaskRecord,
 } from '../../operators/records.js';
 import { createRateMeter, perSecond, type RateMeter, recordCount } from './rate-meter.js';
+import { ServiceTable } from './service-table.js';
 import type { SourceStats, TaskOutput } from './types.js';
 
 /** The three streams the pipeline hands the dashboard. */
@@ -31,7 +33,7 @@ export interface DashboardStreams {
 
 /**
  * Everything the dashboard shows, folded from the streams. A change is a new object; only
- * `keyedWindows.byService` is shared between them and updated in place (see `addWindow`).
+ * `services` is shared between them and updated in place (see {@link ServiceTable}).
  */
 export interface DashboardData {
   readonly stats: SourceStats;
@@ -45,16 +47,24 @@ export interface DashboardData {
   readonly bloom: BloomRecord | null;
   /** The latest events the Bloom filter forwarded, newest first, as they arrived (unsanitized). */
   readonly forwarded: readonly ForwardedEvent[];
+  /** Every service of every record: what the service lists sort, filter and scroll. */
+  readonly services: ServiceTable;
+  /** The latest windows flagged as anomalies, newest first (an update replaces its version). */
+  readonly anomalies: readonly KeyedWindowRecord[];
   readonly lazyGroups: LazyGroupsRecord | null;
   /** Batches the lazy engine reduced: the record's `batches` when it has one, else its records. */
   readonly lazyBatches: number;
   /** Growth of the lazy engine's `events` per second; null until measurable. */
   readonly lazyThroughput: number | null;
+  /** `lazyThroughput` at each tick, oldest first (its sparkline). */
+  readonly lazyThroughputHistory: readonly (number | null)[];
   readonly keyedWindows: KeyedWindowsData;
   readonly eventMeter: RateMeter;
   readonly lazyMeter: RateMeter;
   /** Why an input stream failed; the dashboard then shows the last data it had. */
   readonly failure: string | null;
+  /** Every record has been emitted (`--once`, or a stopped source): the numbers are final. */
+  readonly ended: boolean;
 }
 
 export interface ForwardedEvent {
@@ -64,8 +74,6 @@ export interface ForwardedEvent {
 }
 
 export interface KeyedWindowsData {
-  /** The latest closed windows of each service, oldest first. */
-  readonly byService: ReadonlyMap<string, readonly KeyedWindowRecord[]>;
   /** Windows closed so far. */
   readonly closed: number;
   /** Re-emissions of closed windows with late events (`update: true`, `--allowed-lateness`). */
@@ -82,6 +90,7 @@ export type FeedInput =
   | { readonly kind: 'stats'; readonly stats: SourceStats }
   | { readonly kind: 'forwarded'; readonly event: LogEvent }
   | { readonly kind: 'tick' }
+  | { readonly kind: 'ended' }
   | { readonly kind: 'failure'; readonly message: string };
 
 export interface FeedOptions {
@@ -93,10 +102,14 @@ export interface FeedOptions {
   readonly rateWindowMs?: number;
 }
 
-/** No screen is taller than this: more history or messages would never be seen. */
-export const FORWARDED_KEPT = 100;
+/**
+ * No screen is taller or wider than this: more history would never be seen. The forwarded
+ * events are more than a screen holds: the detail view picks one service's from them.
+ */
+export const FORWARDED_KEPT = 1000;
 export const FAILURE_RATES_KEPT = 300;
-export const KEYED_WINDOWS_KEPT = 32;
+export const ANOMALIES_KEPT = 500;
+export const THROUGHPUT_HISTORY_KEPT = 160;
 
 export const INITIAL_STATS: SourceStats = {
   files: 0,
@@ -117,12 +130,16 @@ export function initialDashboardData(rateWindowMs = 5000): DashboardData {
     bloom: null,
     forwarded: [],
     lazyGroups: null,
+    services: new ServiceTable(),
+    anomalies: [],
     lazyBatches: 0,
     lazyThroughput: null,
-    keyedWindows: { byService: new Map(), closed: 0, updated: 0, anomalies: 0, latest: null },
+    lazyThroughputHistory: [],
+    keyedWindows: { closed: 0, updated: 0, anomalies: 0, latest: null },
     eventMeter: createRateMeter(rateWindowMs),
     lazyMeter: createRateMeter(rateWindowMs),
     failure: null,
+    ended: false,
   };
 }
 
@@ -138,7 +155,10 @@ export function dashboardFeed(
 ): Observable<DashboardData> {
   return defer(() =>
     merge(
-      streams.outputs.pipe(map((output): FeedInput => ({ kind: 'output', output }))),
+      concat(
+        streams.outputs.pipe(map((output): FeedInput => ({ kind: 'output', output }))),
+        of<FeedInput>({ kind: 'ended' }),
+      ),
       streams.stats.pipe(map((stats): FeedInput => ({ kind: 'stats', stats }))),
       streams.forwarded.pipe(map((event): FeedInput => ({ kind: 'forwarded', event }))),
       interval(tickMs).pipe(map((): FeedInput => ({ kind: 'tick' }))),
@@ -164,6 +184,7 @@ export function applyInput(data: DashboardData, input: FeedInput, now: number): 
     case 'stats':
       return withRates({ ...data, stats: input.stats }, now);
     case 'forwarded':
+      data.services.addForwarded(String(input.event.service));
       return {
         ...data,
         forwarded: [
@@ -172,7 +193,9 @@ export function applyInput(data: DashboardData, input: FeedInput, now: number): 
         ].slice(0, FORWARDED_KEPT),
       };
     case 'tick':
-      return withRates(data, now);
+      return withThroughputHistory(withRates(data, now));
+    case 'ended':
+      return { ...data, ended: true };
     case 'failure':
       return { ...data, failure: input.message };
   }
@@ -185,8 +208,10 @@ function describeError(error: unknown): string {
 function applyRecord(data: DashboardData, record: TaskRecord, now: number): DashboardData {
   switch (record.task) {
     case 'running-average':
+      data.services.addRunningAverage(record);
       return { ...data, runningAverage: record };
     case 'sliding-window':
+      data.services.addSlidingWindow(record);
       return {
         ...data,
         slidingWindow: record,
@@ -197,12 +222,25 @@ function applyRecord(data: DashboardData, record: TaskRecord, now: number): Dash
     case 'bloom':
       return { ...data, bloom: record };
     case 'lazy-groups':
+      data.services.addLazyGroups(record);
       return withRates(
         { ...data, lazyGroups: record, lazyBatches: batchesOf(record, data.lazyBatches + 1) },
         now,
       );
-    case 'keyed-windows':
-      return { ...data, keyedWindows: addWindow(data.keyedWindows, record) };
+    case 'keyed-windows': {
+      const revised = data.services.get(record.service)?.windows;
+      const wasAnomaly =
+        record.update &&
+        (revised?.findLast((window) => window.windowStart === record.windowStart)?.anomaly ??
+          false);
+      data.services.addKeyedWindow(record);
+      return {
+        ...data,
+        keyedWindows: countWindow(data.keyedWindows, record, wasAnomaly),
+        anomalies:
+          record.anomaly || wasAnomaly ? listAnomaly(data.anomalies, record) : data.anomalies,
+      };
+    }
   }
 }
 
@@ -212,38 +250,42 @@ function batchesOf(record: LazyGroupsRecord, fallback: number): number {
   return typeof batches === 'number' && Number.isFinite(batches) ? batches : fallback;
 }
 
-/**
- * The keyed windows with one more closed window, or with an update in place of the version
- * it revises (in window order when that version is not shown: emitted before a resume, or
- * older than the windows kept). The map is updated in place, not copied: a copy per window
- * cost O(services), and the thousands of windows one batch closes across thousands of
- * services froze the screen (and its `q`). Only the newest data is ever drawn, so no reader
- * sees an older one change.
- */
-function addWindow(keyed: KeyedWindowsData, window: KeyedWindowRecord): KeyedWindowsData {
-  const byService = keyed.byService as Map<string, readonly KeyedWindowRecord[]>;
-  const previous = byService.get(window.service) ?? [];
-  let anomalies = keyed.anomalies + (window.anomaly ? 1 : 0);
-  let windows: KeyedWindowRecord[];
-  const revised = window.update
-    ? previous.findLastIndex((shown) => shown.windowStart === window.windowStart)
-    : -1;
-  if (revised !== -1) {
-    if (previous[revised]!.anomaly) anomalies -= 1;
-    windows = previous.with(revised, window);
-  } else if (window.update) {
-    const after = previous.findIndex((shown) => shown.windowStart > window.windowStart);
-    windows = previous.toSpliced(after === -1 ? previous.length : after, 0, window);
-  } else {
-    windows = [...previous, window];
-  }
-  byService.set(window.service, windows.slice(-KEYED_WINDOWS_KEPT));
+/** The window counts with one more window, or an update of one (`update: true`). */
+function countWindow(
+  keyed: KeyedWindowsData,
+  window: KeyedWindowRecord,
+  revisedAnomaly: boolean,
+): KeyedWindowsData {
   return {
-    byService,
     closed: keyed.closed + (window.update ? 0 : 1),
     updated: keyed.updated + (window.update ? 1 : 0),
-    anomalies,
+    anomalies: keyed.anomalies + (window.anomaly ? 1 : 0) - (revisedAnomaly ? 1 : 0),
     latest: window,
+  };
+}
+
+/**
+ * The anomalies list with `window` in it: newest first, an update in place of the version
+ * it revises, or out of the list when the update is no longer an anomaly.
+ */
+function listAnomaly(
+  anomalies: readonly KeyedWindowRecord[],
+  window: KeyedWindowRecord,
+): readonly KeyedWindowRecord[] {
+  const same = (listed: KeyedWindowRecord) =>
+    listed.service === window.service && listed.windowStart === window.windowStart;
+  const others = window.update ? anomalies.filter((listed) => !same(listed)) : anomalies;
+  return window.anomaly ? [window, ...others].slice(0, ANOMALIES_KEPT) : others;
+}
+
+/** The lazy engine's throughput history, one more value per tick once the engine runs. */
+function withThroughputHistory(data: DashboardData): DashboardData {
+  if (data.lazyGroups === null) return data;
+  return {
+    ...data,
+    lazyThroughputHistory: [...data.lazyThroughputHistory, data.lazyThroughput].slice(
+      -THROUGHPUT_HISTORY_KEPT,
+    ),
   };
 }
 

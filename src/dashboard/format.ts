@@ -47,14 +47,20 @@ export function formatClock(epochSeconds: number): string {
 const SPARK_LEVELS = '▁▂▃▄▅▆▇█';
 
 /**
- * The last `width` values as a sparkline, scaled from 0 to the largest value shown (a flat
- * line at the bottom when all are 0). A null value (nothing to rate) is a space.
+ * The last `width` values as a sparkline, scaled from 0 to `scale`, by default the largest
+ * value shown (a flat line at the bottom when all are 0). A null value (nothing to rate) is
+ * a space. A fixed scale (1 for rates) keeps a steady 10 % low instead of a full bar.
  */
-export function sparkline(values: readonly (number | null)[], width: number): string {
+export function sparkline(
+  values: readonly (number | null)[],
+  width: number,
+  scale?: number,
+): string {
   if (width <= 0) return '';
   const shown = values.slice(-width);
-  let max = 0;
-  for (const value of shown) if (value !== null && value > max) max = value;
+  let max = scale ?? 0;
+  if (scale === undefined)
+    for (const value of shown) if (value !== null && value > max) max = value;
   let line = '';
   for (const value of shown) {
     if (value === null) line += ' ';

@@ -109,3 +109,11 @@ function split(total: number, parts: number): number[] {
   const extra = total - base * parts;
   return Array.from({ length: parts }, (_, index) => base + (index < extra ? 1 : 0));
 }
+
+/**
+ * Services one page of the panels' lists holds (what PgUp and PgDn move by): the content
+ * rows of a panel less its two summary lines.
+ */
+export function listRowsOf(layout: DashboardLayout): number {
+  return Math.max(1, (layout.grid[0]?.[0]?.contentRows ?? 0) - 2);
+}

@@ -160,36 +160,43 @@ describe.runIf(hasTmux)('logstream dashboard over a million distinct services', 
   // A bound on wall-clock time on a shared machine: under the load of the other test files q
   // has once taken 1.3 s (0.1 to 0.35 s alone or beside two busy cores), so a slow try is
   // tried again. Without the turn between batches it always fails: q waits for the last file.
-  it('keeps drawing while it reads, and quits on q within a second', {
-    retry: 2,
-    timeout: 60_000,
-  }, async () => {
-    const status = join(root, 'status');
-    await rm(status, { force: true });
-    const command = `node ${CLI} dashboard ${logs}; echo $? > ${status}`;
-    await inTerminal({ columns: 100, rows: 30 }, command, async (session, screen) => {
-      const eventsShown = () => /events ([\d.,]+[kM]?)/.exec(screen())?.[1];
-      const wait = (condition: () => boolean, what: string) =>
-        waitUntil(condition, what, {
-          timeoutMs: 30_000,
-          intervalMs: 50,
-          seen: () => `\n${screen()}`,
+  it.each([
+    [80, 24],
+    [160, 48],
+  ])(
+    'at %ix%i keeps drawing while it reads, and quits on q within a second',
+    {
+      retry: 2,
+      timeout: 60_000,
+    },
+    async (columns, rows) => {
+      const status = join(root, 'status');
+      await rm(status, { force: true });
+      const command = `node ${CLI} dashboard ${logs}; echo $? > ${status}`;
+      await inTerminal({ columns, rows }, command, async (session, screen) => {
+        const eventsShown = () => /events ([\d.,]+[kM]?)/.exec(screen())?.[1];
+        const wait = (condition: () => boolean, what: string) =>
+          waitUntil(condition, what, {
+            timeoutMs: 30_000,
+            intervalMs: 50,
+            seen: () => `\n${screen()}`,
+          });
+        await wait(() => /files [1-9]/.test(screen()), 'the first files counted');
+        const first = eventsShown();
+        await wait(() => eventsShown() !== first, 'the screen to update while reading');
+        const before = screen();
+        const asked = Date.now();
+        tmux('send-keys', '-t', session, 'q');
+        await waitUntil(() => existsSync(status), 'the dashboard to exit', {
+          timeoutMs: 10_000,
+          intervalMs: 10,
         });
-      await wait(() => /files [1-9]/.test(screen()), 'the first files counted');
-      const first = eventsShown();
-      await wait(() => eventsShown() !== first, 'the screen to update while reading');
-      const before = screen();
-      const asked = Date.now();
-      tmux('send-keys', '-t', session, 'q');
-      await waitUntil(() => existsSync(status), 'the dashboard to exit', {
-        timeoutMs: 10_000,
-        intervalMs: 10,
+        const quitMs = Date.now() - asked;
+        // Still reading: q is seen between two batches, not after the last one.
+        expect(before).not.toMatch(/files 100 /);
+        expect(quitMs).toBeLessThan(1000);
+        expect((await readFile(status, 'utf8')).trim()).toBe('0');
       });
-      const quitMs = Date.now() - asked;
-      // Still reading: q is seen between two batches, not after the last one.
-      expect(before).not.toMatch(/files 100 /);
-      expect(quitMs).toBeLessThan(1000);
-      expect((await readFile(status, 'utf8')).trim()).toBe('0');
-    });
-  });
+    },
+  );
 });

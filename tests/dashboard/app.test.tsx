@@ -125,11 +125,15 @@ describe('Dashboard', () => {
     const frame = expectFits(lastFrame(), 80, 24).join('\n');
     for (const title of PANEL_TITLES) expect(frame).toContain(title);
     expect(frame).toMatch(/source data\/ · files 3 · events 4000/);
-    expect(frame).toMatch(/invalid 2 · broken 1 · latest error: bad\.json: Unexpected end/);
+    expect(frame).toMatch(
+      /worst service-00 5\.0% failing · invalid 2 · broken 1 · latest error: bad\.json/,
+    );
     expect(frame).toContain('q quit');
     expect(frame).toContain('p pause');
     expect(frame).toContain('? help');
-    expect(frame).toMatch(/… \+\d+ more/);
+    expect(frame).toContain('/ filter');
+    // More services than rows: where the rows are in the list.
+    expect(frame).toMatch(/↓\d+ · 1\/\d+/);
     unmount();
   });
 
@@ -264,13 +268,56 @@ describe('Dashboard', () => {
     unmount();
   });
 
+  it('filters every list on /, opens the selected service on Enter and goes back on Esc', async () => {
+    const s = streams();
+    const { lastFrame, stdin, unmount } = await renderAt(dashboard(s), 80, 24);
+    feedEverything(s);
+    await advance(100);
+    const names = (frame: string) => new Set(frame.match(/service-\d\d/g));
+    expect(names(lastFrame()!).size).toBeGreaterThan(1);
+    for (const key of ['/', 'i', 'c', 'e', '-', '0', '3', '\r']) {
+      stdin.write(key);
+      await settle();
+    }
+    await advance(100);
+    const body = lines(lastFrame()).slice(2, -1).join('\n');
+    expect(names(body)).toEqual(new Set(['service-03']));
+    expect(body.split('›service-03').length - 1).toBeGreaterThanOrEqual(3);
+    stdin.write('\r');
+    await settle();
+    expect(lastFrame()).toContain('Esc close detail');
+    expectFits(lastFrame(), 80, 24);
+    stdin.write('\x1b');
+    await advance(100);
+    expect(lastFrame()).not.toContain('close detail');
+    for (const title of PANEL_TITLES) expect(lastFrame()).toContain(title);
+    unmount();
+  });
+
+  it('cycles the sort on s and shows the anomalies on a', async () => {
+    const s = streams();
+    const { lastFrame, stdin, unmount } = await renderAt(dashboard(s), 80, 24);
+    feedEverything(s);
+    await advance(100);
+    expect(lastFrame()).toContain('worst rate first');
+    stdin.write('s');
+    await settle();
+    expect(lastFrame()).toContain('s volume');
+    stdin.write('a');
+    await settle();
+    expect(lastFrame()).toMatch(/Anomalies/);
+    expect(lastFrame()).toMatch(/service-\d\d/);
+    expectFits(lastFrame(), 80, 24);
+    unmount();
+  });
+
   it('toggles the help on ?', async () => {
     const s = streams();
     const { lastFrame, stdin, unmount } = await renderAt(dashboard(s), 80, 24);
     stdin.write('?');
     await settle();
     expect(lastFrame()).toContain('Keys:');
-    expect(lastFrame()).toContain('close help');
+    expect(lastFrame()).toContain('Esc close help');
     expectFits(lastFrame(), 80, 24);
     stdin.write('?');
     await settle();

@@ -7,8 +7,8 @@ import {
   type FeedInput,
   FORWARDED_KEPT,
   initialDashboardData,
-  KEYED_WINDOWS_KEPT,
 } from '../../src/dashboard/feed.js';
+import { KEYED_WINDOWS_KEPT } from '../../src/dashboard/service-table.js';
 import type { SourceStats } from '../../src/dashboard/types.js';
 import { testScheduler } from '../support/events.js';
 import { keyedWindow, lazyGroups, output, slidingWindow } from './helpers.js';
@@ -46,11 +46,13 @@ describe('applyInput', () => {
       });
     }
     inputs.push({ kind: 'output', output: output(keyedWindow('__proto__', 0)) });
-    const { keyedWindows } = fold(inputs);
-    const api = keyedWindows.byService.get('api')!;
+    const { keyedWindows, services, anomalies } = fold(inputs);
+    const api = services.get('api')!.windows;
     expect(api).toHaveLength(KEYED_WINDOWS_KEPT);
     expect(api.at(-1)!.windowStart).toBe((KEYED_WINDOWS_KEPT + 4) * 10);
-    expect(keyedWindows.byService.get('__proto__')).toHaveLength(1);
+    expect(services.get('__proto__')!.windows).toHaveLength(1);
+    expect(services.get('api')!.anomalies).toBe(1);
+    expect(anomalies.map((w) => [w.service, w.windowStart])).toEqual([['api', 30]]);
     expect(keyedWindows.closed).toBe(KEYED_WINDOWS_KEPT + 6);
     expect(keyedWindows.anomalies).toBe(1);
     expect(keyedWindows.latest!.service).toBe('__proto__');
@@ -66,8 +68,11 @@ describe('applyInput', () => {
       // Its first version was emitted before a resume: it goes in window order.
       keyedWindow('api', 5, { update: true }),
     ].map((window) => ({ kind: 'output', output: output(window) }));
-    const { keyedWindows } = fold(inputs);
-    const api = keyedWindows.byService.get('api')!;
+    const { keyedWindows, services, anomalies } = fold(inputs);
+    // The window at 10 is no anomaly in its latest version: out of the list; 20 now is one.
+    expect(anomalies.map((w) => [w.windowStart, w.update])).toEqual([[20, true]]);
+    expect(services.get('api')!.anomalies).toBe(1);
+    const api = services.get('api')!.windows;
     expect(api.map((w) => [w.windowStart, w.update])).toEqual([
       [0, false],
       [5, true],
@@ -104,6 +109,39 @@ describe('applyInput', () => {
       FORWARDED_KEPT + 3,
       FORWARDED_KEPT + 2,
     ]);
+  });
+
+  it("gathers every task's figures of a service in one row, and its failure history", () => {
+    const data = fold([
+      {
+        kind: 'output',
+        output: output(
+          slidingWindow([
+            ['api', 1, 10],
+            ['web', 5, 10],
+          ]),
+        ),
+      },
+      { kind: 'output', output: output(slidingWindow([['web', 9, 10]])) },
+      { kind: 'output', output: output(lazyGroups([['api', 3, 4]])) },
+      { kind: 'forwarded', event: { service: 'api', timestamp: 1, message: 'm' } },
+      { kind: 'forwarded', event: { service: 'unknown', timestamp: 1, message: 'm' } },
+    ]);
+    const api = data.services.get('api')!;
+    // No event of api in the latest window: no window figures, a gap in its history.
+    expect(api.window).toBeNull();
+    expect(data.services.history(api, 5)).toEqual([0.1, null]);
+    expect(data.services.history(data.services.get('web')!, 1)).toEqual([0.9]);
+    expect(api.lazy).toMatchObject({ successes: 3, total: 4 });
+    expect(api.forwarded).toBe(1);
+    // A forwarded event adds no service: the tasks bound the services, the Bloom filter does not.
+    expect(data.services.get('unknown')).toBeUndefined();
+    expect(data.services.size).toBe(2);
+  });
+
+  it('says when every record is in', () => {
+    expect(fold([]).ended).toBe(false);
+    expect(fold([{ kind: 'ended' }]).ended).toBe(true);
   });
 
   it('returns the same data on a tick that changes nothing', () => {

@@ -10,6 +10,10 @@ import type {
   SlidingWindowRecord,
   TaskRecord,
 } from '../../operators/records.js';
+import { applyInput, initialDashboardData } from '../../src/dashboard/feed.js';
+import { DEFAULT_THRESHOLDS } from '../../src/dashboard/levels.js';
+import { orderServices, type ServiceSort } from '../../src/dashboard/service-order.js';
+import type { ServiceView } from '../../src/dashboard/service-view.js';
 import type { TaskOutput } from '../../src/dashboard/types.js';
 
 /**
@@ -185,5 +189,31 @@ export function keyedWindow(
     score: 0.1,
     update: false,
     ...extra,
+  };
+}
+
+/**
+ * The service view the panels draw, built from `records` as the dashboard builds it: their
+ * services sorted (`worst` by default), filtered, with the `selected`-th one selected.
+ */
+export function serviceView(
+  records: readonly TaskRecord[],
+  {
+    sort = 'worst',
+    filter = '',
+    selected = 0,
+  }: Partial<{ sort: ServiceSort; filter: string; selected: number }> = {},
+): ServiceView {
+  const data = records.reduce(
+    (folded, record) => applyInput(folded, { kind: 'output', output: output(record) }, 0),
+    initialDashboardData(),
+  );
+  const order = orderServices(data.services.rows(), sort, filter);
+  return {
+    table: data.services,
+    order,
+    selected: order.length === 0 ? -1 : Math.min(selected, order.length - 1),
+    filter,
+    thresholds: DEFAULT_THRESHOLDS,
   };
 }

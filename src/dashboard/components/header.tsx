@@ -1,11 +1,19 @@
 import { Text } from 'ink';
-import { formatCount, formatPerSecond } from '../format.js';
+import { formatCount, formatPercent, formatPerSecond } from '../format.js';
+import { failureLevel, levelColour, type Thresholds } from '../levels.js';
+import {
+  baselineFailure,
+  failureNow,
+  type ServiceRow,
+  type ServiceTable,
+} from '../service-table.js';
 import { displayWidth, logText } from '../text.js';
 import type { SourceStats } from '../types.js';
 import { Line } from './line.js';
 
 /**
- * Two lines: the source and its progress (files, events, events per second), then its
+ * Two lines: the source and its progress (files, events, events per second, and `input
+ * ended` once the numbers are final), then the service failing most and the source's
  * problems (invalid events, broken files, the latest error). The source name and the error
  * get whatever width the numbers leave.
  */
@@ -14,6 +22,10 @@ export function Header({
   stats,
   eventsPerSecond,
   failure,
+  ended,
+  worst,
+  table,
+  thresholds,
   width,
 }: {
   source: string;
@@ -21,18 +33,36 @@ export function Header({
   eventsPerSecond: number | null;
   /** The feed itself failed: shown instead of the latest error. */
   failure: string | null;
+  /** Every record is in: nothing more will change. */
+  ended: boolean;
+  /** The service failing most now. */
+  worst: ServiceRow | null;
+  table: ServiceTable;
+  thresholds: Thresholds;
   width: number;
 }) {
+  const endedText = ended ? ' · input ended' : '';
   const progress = ` · files ${formatCount(stats.files)} · events ${formatCount(stats.events)} · ${formatPerSecond(eventsPerSecond)}`;
   const title = 'logstream · source ';
-  const sourceText = logText(source, Math.max(8, width - title.length - progress.length));
+  const sourceText = logText(
+    source,
+    Math.max(8, width - title.length - progress.length - endedText.length),
+  );
+  const worstRate = worst === null ? null : failureNow(worst);
+  const worstName =
+    worst === null ? '' : logText(worst.service, Math.max(8, Math.floor(width / 4)));
+  const worstText =
+    worst === null ? '' : `worst ${worstName} ${formatPercent(worstRate)} failing · `;
   const problems = `invalid ${formatCount(stats.invalid)} · broken ${formatCount(stats.brokenFiles)}`;
   const error = failure ?? stats.latestError;
   const errorLabel = failure === null ? ' · latest error: ' : ' · FAILED: ';
   const errorText =
     error === null
       ? ''
-      : logText(error, Math.max(0, width - displayWidth(problems) - errorLabel.length));
+      : logText(
+          error,
+          Math.max(0, width - displayWidth(worstText) - problems.length - errorLabel.length),
+        );
   return (
     <>
       <Line>
@@ -40,8 +70,27 @@ export function Header({
         {' · source '}
         <Text color="cyan">{sourceText}</Text>
         {progress}
+        {ended && (
+          <Text color="yellow" bold>
+            {endedText}
+          </Text>
+        )}
       </Line>
       <Line>
+        {worst !== null && (
+          <>
+            {'worst '}
+            <Text bold>{worstName}</Text>{' '}
+            <Text
+              color={levelColour(
+                failureLevel(worstRate, baselineFailure(worst, table), thresholds),
+              )}
+            >
+              {formatPercent(worstRate)}
+            </Text>
+            {' failing · '}
+          </>
+        )}
         <Text
           color={stats.invalid > 0 ? 'yellow' : undefined}
         >{`invalid ${formatCount(stats.invalid)}`}</Text>

@@ -7,27 +7,30 @@ import { LazyGroupsPanel } from '../panels/lazy-groups.js';
 import { ReservoirPanel } from '../panels/reservoir.js';
 import { RunningAveragePanel } from '../panels/running-average.js';
 import { SlidingWindowPanel } from '../panels/sliding-window.js';
+import type { ServiceView } from '../service-view.js';
 import { PANEL_TITLES } from '../titles.js';
 import { Panel } from './panel.js';
 
-/** The six panels in the layout's grid, each in its slot. */
-export function PanelGrid({
-  layout,
-  data,
-  lateOutput,
-}: {
-  layout: DashboardLayout;
-  data: DashboardData;
+/** What every panel is drawn from. */
+interface PanelInputs {
+  readonly data: DashboardData;
+  /** The services as the keys left them: the same list in every panel. */
+  readonly view: ServiceView;
   /** The --late-output file, when there is one. */
-  lateOutput?: string | undefined;
-}) {
+  readonly lateOutput?: string | undefined;
+  /** Task 6's slide, seconds. */
+  readonly keyedSlideSeconds?: number | undefined;
+}
+
+/** The six panels in the layout's grid, each in its slot. */
+export function PanelGrid({ layout, ...inputs }: PanelInputs & { layout: DashboardLayout }) {
   return (
     <Box flexDirection="column" width={layout.width}>
       {layout.grid.map((row) => (
         <Box key={row.map((slot) => slot.id).join()} flexDirection="row" columnGap={layout.gap}>
           {row.map((slot) => (
             <Panel key={slot.id} slot={slot} title={PANEL_TITLES[slot.id]}>
-              <PanelContent slot={slot} data={data} lateOutput={lateOutput} />
+              <PanelContent slot={slot} {...inputs} />
             </Panel>
           ))}
         </Box>
@@ -39,35 +42,51 @@ export function PanelGrid({
 function PanelContent({
   slot,
   data,
+  view,
   lateOutput,
-}: {
-  slot: PanelSlot;
-  data: DashboardData;
-  lateOutput: string | undefined;
-}) {
+  keyedSlideSeconds,
+}: PanelInputs & { slot: PanelSlot }) {
   const size = { width: slot.contentWidth, rows: slot.contentRows };
   if (size.rows <= 0) return null;
   switch (slot.id) {
     case 'running-average':
-      return <RunningAveragePanel record={data.runningAverage} {...size} />;
+      return <RunningAveragePanel record={data.runningAverage} view={view} {...size} />;
     case 'sliding-window':
       return (
-        <SlidingWindowPanel record={data.slidingWindow} history={data.failureRates} {...size} />
+        <SlidingWindowPanel
+          record={data.slidingWindow}
+          history={data.failureRates}
+          view={view}
+          {...size}
+        />
       );
     case 'reservoir':
       return <ReservoirPanel record={data.reservoir} {...size} />;
     case 'bloom':
-      return <BloomPanel record={data.bloom} forwarded={data.forwarded} {...size} />;
+      return (
+        <BloomPanel record={data.bloom} forwarded={data.forwarded} filter={view.filter} {...size} />
+      );
     case 'lazy-groups':
       return (
         <LazyGroupsPanel
           record={data.lazyGroups}
           batches={data.lazyBatches}
           throughput={data.lazyThroughput}
+          throughputHistory={data.lazyThroughputHistory}
+          view={view}
           {...size}
         />
       );
     case 'keyed-windows':
-      return <KeyedWindowsPanel keyed={data.keyedWindows} lateOutput={lateOutput} {...size} />;
+      return (
+        <KeyedWindowsPanel
+          keyed={data.keyedWindows}
+          anomalies={data.anomalies}
+          view={view}
+          slideSeconds={keyedSlideSeconds}
+          lateOutput={lateOutput}
+          {...size}
+        />
+      );
   }
 }

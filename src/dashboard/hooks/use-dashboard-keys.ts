@@ -1,25 +1,38 @@
 import { useInput } from 'ink';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
+import {
+  applyKey,
+  INITIAL_KEY_STATE,
+  type KeyContext,
+  type KeyPress,
+  type KeyState,
+} from '../dashboard-keys.js';
+import { isMouseReport, useMouseWheel } from './use-mouse-wheel.js';
 
-export interface DashboardKeys {
-  /** The display is frozen (the stream keeps being processed). */
-  readonly paused: boolean;
-  /** The help replaces the panels. */
-  readonly help: boolean;
-}
-
-/** The dashboard's keys (either case): `q` and Ctrl-C quit, `p` pauses/resumes, `?` toggles help, Esc closes it. */
-export function useDashboardKeys(onQuit: () => void): DashboardKeys {
-  const [paused, setPaused] = useState(false);
-  const [help, setHelp] = useState(false);
-
+/**
+ * The dashboard's keys (see {@link applyKey}): the state they leave, updated on every key
+ * press; `q` and Ctrl-C call `onQuit`. The mouse wheel moves as ↑ and ↓ do. `context` is
+ * read when a key arrives, so it is always the list the screen shows now.
+ */
+export function useDashboardKeys(onQuit: () => void, context: () => KeyContext): KeyState {
+  const [state, setState] = useState<KeyState>(INITIAL_KEY_STATE);
+  // Keys may arrive faster than renders: each one applies to the state the last one left.
+  const latest = useRef(state);
+  const press = (key: KeyPress) => {
+    const next = applyKey(latest.current, key, context());
+    if (next === 'quit') {
+      onQuit();
+      return;
+    }
+    latest.current = next;
+    setState(next);
+  };
   useInput((input, key) => {
-    const letter = input.toLowerCase();
-    if ((letter === 'q' && !key.ctrl) || (key.ctrl && letter === 'c')) onQuit();
-    else if (letter === 'p' && !key.ctrl) setPaused((value) => !value);
-    else if (input === '?') setHelp((value) => !value);
-    else if (key.escape) setHelp(false);
+    // Clicks and wheel turns are no keys (the wheel is read below), and no filter text.
+    if (!isMouseReport(input)) press({ ...key, input });
   });
-
-  return { paused, help };
+  useMouseWheel((direction) =>
+    press(direction === -1 ? { input: '', upArrow: true } : { input: '', downArrow: true }),
+  );
+  return state;
 }

@@ -9,16 +9,26 @@ import { displayWidth, logText } from '../text.js';
 export function BloomPanel({
   record,
   forwarded,
+  filter,
   width,
   rows,
 }: {
   record: BloomRecord | null;
   /** Newest first, as logged: sanitized here. */
   forwarded: readonly ForwardedEvent[];
+  /** Only the messages of services whose name contains this (case-insensitive) are listed. */
+  filter: string;
   width: number;
   rows: number;
 }) {
   const messageRows = Math.max(0, rows - 2);
+  const needle = filter.toLowerCase();
+  const listed =
+    needle === ''
+      ? forwarded.slice(0, messageRows)
+      : forwarded
+          .filter(({ event }) => String(event.service).toLowerCase().includes(needle))
+          .slice(0, messageRows);
   return (
     <>
       {record === null ? (
@@ -34,7 +44,7 @@ export function BloomPanel({
           </Line>
         </>
       )}
-      {forwarded.slice(0, messageRows).map(({ id, event }) => (
+      {listed.map(({ id, event }) => (
         <ForwardedLine key={id} event={event} width={width} />
       ))}
     </>
