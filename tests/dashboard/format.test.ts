@@ -5,6 +5,7 @@ import {
   formatPercent,
   formatPerSecond,
   formatSmallPercent,
+  formatSpan,
   sparkline,
 } from '../../src/dashboard/format.js';
 
@@ -39,5 +40,15 @@ describe('formats', () => {
     expect(bar(0.5, 3)).toBe('█▌');
     expect(bar(0, 4)).toBe('');
     expect(bar(2, 2)).toBe('██');
+  });
+});
+
+describe('formatSpan', () => {
+  it('says a span to the second in its two largest units', () => {
+    expect(formatSpan(45)).toBe('45s');
+    expect(formatSpan(37 * 60 + 58)).toBe('37m58s');
+    expect(formatSpan(2 * 3600 + 5 * 60 + 7)).toBe('2h05m');
+    expect(formatSpan(3 * 86_400 + 4 * 3600)).toBe('3d04h');
+    expect(formatSpan(-1)).toBe('–');
   });
 });

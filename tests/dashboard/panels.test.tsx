@@ -83,6 +83,16 @@ describe('Running average panel', () => {
     expect(scrolled[4]).toBe('↑7 ↓2 · 9/12');
   });
 
+  it('says what since start covers in the rows the services leave', () => {
+    const record = runningAverage([['api', 1, 2]], { oldest: 1_000_000, newest: 1_002_278 });
+    const frame = show(
+      <RunningAveragePanel record={record} view={serviceView([record])} width={60} rows={6} />,
+      60,
+    );
+    expect(frame[2]).toBe('');
+    expect(frame[3]).toMatch(/^event time \d\d:\d\d:\d\d → \d\d:\d\d:\d\d \(37m58s\)$/);
+  });
+
   it('says it is waiting before the first record', () => {
     expect(
       show(<RunningAveragePanel record={null} view={serviceView([])} width={40} rows={5} />, 40),

@@ -4,20 +4,19 @@ import { PANEL_TITLES } from '../titles.js';
 import { fitList, Line, MoreLine } from './line.js';
 
 const KEYS: readonly string[] = [
-  'q quit · p pause/resume the display (processing goes on) · ? help · Esc back',
-  '/ filter services by name (Enter keeps it, Esc clears) · s sort: worst rate first, volume, name',
-  '↑↓ j k PgUp PgDn g G select a service · Enter its detail across all six tasks · a anomalies',
-  'colours: a rate against its service since start (--rise-thresholds) and absolute (--failure-thresholds)',
+  'q quit · p pause (processing goes on) · ? help · Esc back',
+  '/ filter by name (Enter keeps, Esc clears) · s sort: worst, volume, name',
+  '↑↓ j k PgUp PgDn g G select · Enter a service in all tasks · a anomalies',
+  "colours: above the service's usual rate, or absolute (--*-thresholds)",
 ];
 
 const PANEL_HELP: Record<PanelId, string> = {
-  'running-average': 'success rate since start, overall and per service (the baseline of colours)',
-  'sliding-window': 'failure rate in the last window, its trend, per service with its own trend',
+  'running-average': 'success rate since start, overall and per service',
+  'sliding-window': 'failure rate in the window, its trend, overall and per service',
   reservoir: 'uniform sample of statuses as bars; * most common; size/capacity',
   bloom: 'checked, forwarded, ratio, expected FP rate, latest forwarded',
-  'lazy-groups': 'the batched engine: batches, events/s, per-service buckets with --group-every',
-  'keyed-windows':
-    'latest windows per service as a heat strip (height: failure rate, newest right), ! anomaly',
+  'lazy-groups': 'batches, events/s, per-service buckets (--group-every)',
+  'keyed-windows': 'heat strip per service (height: failure rate), ! anomaly',
 };
 
 /** What the keys do and what each panel shows, cut to the rows available. */

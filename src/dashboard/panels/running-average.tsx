@@ -2,7 +2,7 @@ import { Text } from 'ink';
 import type { RunningAverageRecord } from '../../../operators/records.js';
 import { Line } from '../components/line.js';
 import { ServiceRows } from '../components/service-rows.js';
-import { bar, formatCount, formatPercent } from '../format.js';
+import { bar, formatClock, formatCount, formatPercent, formatSpan } from '../format.js';
 import { levelColour, successLevel } from '../levels.js';
 import type { ServiceView } from '../service-view.js';
 
@@ -27,6 +27,8 @@ export function RunningAveragePanel({
 }) {
   if (record === null) return <Line dim>waiting for events…</Line>;
   const colourOf = (rate: number | null) => levelColour(successLevel(rate, null, view.thresholds));
+  // Fewer services than rows: the rows to spare say what "since start" covers.
+  const spanLines = rows - 1 - view.order.length >= 3 && record.oldest !== null;
   return (
     <>
       <Line>
@@ -56,6 +58,14 @@ export function RunningAveragePanel({
           );
         }}
       />
+      {spanLines && record.oldest !== null && record.newest !== null && (
+        <>
+          <Line />
+          <Line dim>
+            {`event time ${formatClock(record.oldest)} → ${formatClock(record.newest)} (${formatSpan(record.newest - record.oldest)})`}
+          </Line>
+        </>
+      )}
     </>
   );
 }
