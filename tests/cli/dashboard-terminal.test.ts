@@ -64,11 +64,16 @@ async function statusOf(file: string): Promise<string> {
 }
 
 describe.runIf(hasTmux)('logstream dashboard - (events on stdin, keys from the terminal)', () => {
-  it.each(['q', 'C-c', 'SIGTERM'])('shows the piped events and exits 0 on %s', async (how) => {
+  it.each([
+    ['q', 80, 24],
+    ['q', 160, 48],
+    ['C-c', 100, 30],
+    ['SIGTERM', 100, 30],
+  ])('shows the piped events and exits 0 on %s at %ix%i', async (how, columns, rows) => {
     const { dir, file } = await ndjsonLogs();
     const status = join(dir, 'status');
     const command = `cat ${file} | node ${CLI} dashboard -; echo $? > ${status}`;
-    await inTerminal(SIZE, command, async (session, screen) => {
+    await inTerminal({ columns, rows }, command, async (session, screen) => {
       await waitFor(() => COUNTED.test(screen()), 'the header to count 500 events', screen);
       expect(screen()).toContain('source -');
       expect(PANEL_TITLES.every((title) => screen().includes(title))).toBe(true);
@@ -103,28 +108,31 @@ describe.runIf(hasTmux)('logstream dashboard - (events on stdin, keys from the t
 });
 
 describe.runIf(hasTmux)('logstream dashboard on the alternate screen', () => {
-  it.each(['q', 'C-c', 'SIGTERM', 'SIGHUP'])(
-    'gives the shell its screen back after %s',
-    async (how) => {
-      const { dir, logs } = await ndjsonLogs();
-      const status = join(dir, 'status');
-      const command = `printf 'BEFORE-DASHBOARD\\n'; node ${CLI} dashboard ${logs}; echo $? > ${status}; sleep 600`;
-      await inTerminal(SIZE, command, async (session, screen) => {
-        await waitFor(() => screen().includes('BEFORE-DASHBOARD'), 'the shell to print');
-        await waitFor(() => COUNTED.test(screen()), 'the header to count 500 events', screen);
-        expect(onAlternateScreen(session)).toBe(true);
-        expect(screen()).not.toContain('BEFORE-DASHBOARD');
-        // Drawn from the top, not from where the shell's cursor was.
-        expect(screen().split('\n')[0]).toMatch(/^logstream/);
+  it.each([
+    ['q', 80, 24],
+    ['q', 160, 48],
+    ['C-c', 100, 30],
+    ['SIGTERM', 100, 30],
+    ['SIGHUP', 100, 30],
+  ])('gives the shell its screen back after %s at %ix%i', async (how, columns, rows) => {
+    const { dir, logs } = await ndjsonLogs();
+    const status = join(dir, 'status');
+    const command = `printf 'BEFORE-DASHBOARD\\n'; node ${CLI} dashboard ${logs}; echo $? > ${status}; sleep 600`;
+    await inTerminal({ columns, rows }, command, async (session, screen) => {
+      await waitFor(() => screen().includes('BEFORE-DASHBOARD'), 'the shell to print');
+      await waitFor(() => COUNTED.test(screen()), 'the header to count 500 events', screen);
+      expect(onAlternateScreen(session)).toBe(true);
+      expect(screen()).not.toContain('BEFORE-DASHBOARD');
+      // Drawn from the top, not from where the shell's cursor was.
+      expect(screen().split('\n')[0]).toMatch(/^logstream/);
 
-        quit(session, how);
-        expect(await statusOf(status)).toBe('0');
-        expect(onAlternateScreen(session)).toBe(false);
-        expect(screen()).toContain('BEFORE-DASHBOARD');
-        for (const title of PANEL_TITLES) expect(screen()).not.toContain(title);
-      });
-    },
-  );
+      quit(session, how);
+      expect(await statusOf(status)).toBe('0');
+      expect(onAlternateScreen(session)).toBe(false);
+      expect(screen()).toContain('BEFORE-DASHBOARD');
+      for (const title of PANEL_TITLES) expect(screen()).not.toContain(title);
+    });
+  });
 });
 
 describe.runIf(hasTmux)('logstream dashboard --once', () => {
