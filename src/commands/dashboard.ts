@@ -53,6 +53,7 @@ async function showDashboard(
       forwarded: topology.forwarded,
       lateOutput: options.lateOutput,
       keyedSlideSeconds: options.keyedSlide ?? options.keyedWindow,
+      groupEverySeconds: options.groupEvery,
       thresholds: { failure: options.failureThresholds, rise: options.riseThresholds },
       onQuit: () => quit.next(),
     },

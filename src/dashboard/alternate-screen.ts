@@ -1,4 +1,4 @@
-import { writeSync } from 'node:fs';
+import { enterTerminalMode, type TerminalMode } from './terminal-mode.js';
 
 /** xterm's "use the alternate screen buffer, saving the cursor" (DECSET 1049). */
 export const ENTER_ALTERNATE_SCREEN = '\x1b[?1049h';
@@ -10,51 +10,11 @@ const CURSOR_HOME = '\x1b[H';
 /** Back to the normal screen buffer as it was before {@link ENTER_ALTERNATE_SCREEN}. */
 export const LEAVE_ALTERNATE_SCREEN = '\x1b[?1049l';
 
-/** The terminal's alternate screen, entered by {@link enterAlternateScreen}. */
-export interface AlternateScreen {
-  /** Whether the terminal is on the alternate screen because of this handle. */
-  readonly entered: boolean;
-  /** Goes back to the normal screen; does nothing the second time, or if never entered. */
-  leave(): void;
-}
-
 /**
  * Switches `stream` (a terminal) to its alternate screen, so what the dashboard draws leaves
- * no trace and the shell's screen comes back when it {@link AlternateScreen.leave}s. Does
- * nothing when `stream` is not a terminal: escape codes in a file or pipe are noise.
- *
- * A last-resort `exit` listener leaves the alternate screen if the process exits without
- * `leave()` (an uncaught error, `process.exit`): otherwise the shell's own screen would stay
- * hidden behind the dashboard's last frame. It writes with `writeSync`, as `exit` listeners
- * cannot wait for an asynchronous write.
+ * no trace and the shell's screen comes back when the handle leaves it, also when the process
+ * exits without leaving (see {@link enterTerminalMode}).
  */
-export function enterAlternateScreen(
-  stream: NodeJS.WriteStream & { readonly fd: number } = process.stdout,
-): AlternateScreen {
-  if (!stream.isTTY) return { entered: false, leave: () => {} };
-  let entered = true;
-  const onExit = () => {
-    if (!entered) return;
-    entered = false;
-    try {
-      writeSync(stream.fd, LEAVE_ALTERNATE_SCREEN);
-    } catch {
-      // The terminal is gone (EIO after a hang-up): there is no screen left to restore.
-    }
-  };
-  stream.write(ENTER_ALTERNATE_SCREEN + CURSOR_HOME);
-  process.on('exit', onExit);
-  return {
-    get entered() {
-      return entered;
-    },
-    leave: () => {
-      if (!entered) return;
-      entered = false;
-      process.off('exit', onExit);
-      // A terminal that went away fails the write: nothing to restore then, and no reason
-      // to let the failure replace the error or exit status the caller is leaving with.
-      if (stream.writable) stream.write(LEAVE_ALTERNATE_SCREEN, () => {});
-    },
-  };
+export function enterAlternateScreen(stream: NodeJS.WriteStream = process.stdout): TerminalMode {
+  return enterTerminalMode(stream, ENTER_ALTERNATE_SCREEN + CURSOR_HOME, LEAVE_ALTERNATE_SCREEN);
 }

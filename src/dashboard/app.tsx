@@ -13,8 +13,8 @@ import { useSampled } from './hooks/use-sampled.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { computeLayout, listRowsOf } from './layout.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './levels.js';
-import { ServiceOrder } from './service-order.js';
-import { worstService } from './service-table.js';
+import { ServiceOrder, worstService } from './service-order.js';
+
 import type { ServiceView } from './service-view.js';
 import type { SourceStats, TaskOutput } from './types.js';
 import { AnomaliesView } from './views/anomalies.js';
@@ -35,6 +35,8 @@ export interface DashboardProps {
   lateOutput?: string | undefined;
   /** Task 6's slide in seconds: the time grid of its heat strips. */
   keyedSlideSeconds?: number | undefined;
+  /** Task 5's `--group-every` in seconds: the time grid of its bucket strips. */
+  groupEverySeconds?: number | undefined;
   /** When a failure rate is coloured as a warning or as critical. */
   thresholds?: Thresholds;
   /** Called on `q` and Ctrl-C. */
@@ -60,6 +62,7 @@ export function Dashboard({
   forwarded,
   lateOutput,
   keyedSlideSeconds,
+  groupEverySeconds,
   thresholds = DEFAULT_THRESHOLDS,
   onQuit,
   sampleIntervalMs = 100,
@@ -121,6 +124,7 @@ export function Dashboard({
             data={data}
             thresholds={thresholds}
             slideSeconds={keyedSlideSeconds}
+            bucketSeconds={groupEverySeconds}
             {...body}
           />
         ) : (
@@ -130,6 +134,7 @@ export function Dashboard({
             view={view}
             lateOutput={lateOutput}
             keyedSlideSeconds={keyedSlideSeconds}
+            groupEverySeconds={groupEverySeconds}
           />
         )}
       </Box>

@@ -287,11 +287,12 @@ export function keyedGrid(
 
 /**
  * The shared grid of the Task 5 bucket strips of `rows`: the newest bucket of any of them,
- * one column per bucket width, found by {@link smallestGap} (the record does not carry
- * `--group-every`). Undefined until some service has two buckets.
+ * one column per `bucketSeconds` (`--group-every`), else per the width {@link smallestGap}
+ * finds (the record does not carry it): undefined then until some service has two buckets.
  */
 export function bucketGrid(
   rows: readonly { readonly buckets: readonly ServiceBucket[] }[],
+  bucketSeconds?: number,
 ): TimeGrid | undefined {
   let latestStart = Number.NEGATIVE_INFINITY;
   for (const row of rows) {
@@ -299,13 +300,16 @@ export function bucketGrid(
     if (last !== undefined && last.start > latestStart) latestStart = last.start;
   }
   if (!Number.isFinite(latestStart)) return undefined;
-  const step = smallestGap(
-    startsOf(
-      rows,
-      (row) => row.buckets,
-      (bucket) => bucket.start,
-    ),
-  );
+  const step =
+    bucketSeconds !== undefined && bucketSeconds > 0
+      ? bucketSeconds
+      : smallestGap(
+          startsOf(
+            rows,
+            (row) => row.buckets,
+            (bucket) => bucket.start,
+          ),
+        );
   return step === undefined ? undefined : { latestStart, step };
 }
 
@@ -319,11 +323,4 @@ function* startsOf<R, T>(
     const list = listOf(row);
     if (list.length >= 2) yield list.slice(-16).map(startOf);
   }
-}
-
-/** `10s`, `5m`, `1h`, `90s`: a grid step (a slide, a bucket width) as the options say it. */
-export function formatStep(seconds: number): string {
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
 }

@@ -228,12 +228,7 @@ function applyRecord(data: DashboardData, record: TaskRecord, now: number): Dash
         now,
       );
     case 'keyed-windows': {
-      const revised = data.services.get(record.service)?.windows;
-      const wasAnomaly =
-        record.update &&
-        (revised?.findLast((window) => window.windowStart === record.windowStart)?.anomaly ??
-          false);
-      data.services.addKeyedWindow(record);
+      const wasAnomaly = data.services.addKeyedWindow(record)?.anomaly ?? false;
       return {
         ...data,
         keyedWindows: countWindow(data.keyedWindows, record, wasAnomaly),

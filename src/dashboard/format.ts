@@ -97,3 +97,10 @@ export function formatSpan(seconds: number): string {
   if (s < 86_400) return `${Math.floor(s / 3600)}h${pad(Math.floor(s / 60) % 60)}m`;
   return `${Math.floor(s / 86_400)}d${pad(Math.floor(s / 3600) % 24)}h`;
 }
+
+/** `10s`, `5m`, `1h`, `90s`: a grid step (a slide, a bucket width) as the options say it. */
+export function formatStep(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}

@@ -35,14 +35,48 @@ export function orderServices(
   }
   if (sort === 'name') return kept.sort(byName);
   // Computed once per row, not once per comparison.
-  const keys = new Map<ServiceRow, readonly [number, number]>();
-  for (const row of kept) keys.set(row, [failureNow(row) ?? -1, volumeOf(row)]);
-  const [first, second] = sort === 'worst' ? [0, 1] : [1, 0];
-  return kept.sort((a, b) => {
-    const ka = keys.get(a)!;
-    const kb = keys.get(b)!;
-    return kb[first]! - ka[first]! || kb[second]! - ka[second]! || byName(a, b);
-  });
+  const keys = new Map<ServiceRow, SortKey>();
+  for (const row of kept) keys.set(row, sortKey(row));
+  const compare = sort === 'worst' ? worseFirst : busierFirst;
+  return kept.sort((a, b) => compare(keys.get(a)!, keys.get(b)!) || byName(a, b));
+}
+
+/**
+ * The service failing most now, the first of the worst-first order over the whole table
+ * (the header names it whatever the filter); null when no service is rated. One pass.
+ */
+export function worstService(table: ServiceTable): ServiceRow | null {
+  let worst: ServiceRow | null = null;
+  let worstKey: SortKey | undefined;
+  for (const row of table.rows()) {
+    const key = sortKey(row);
+    if (key.failure === -1) continue;
+    if (worstKey === undefined || (worseFirst(key, worstKey) || byName(row, worst!)) < 0) {
+      worst = row;
+      worstKey = key;
+    }
+  }
+  return worst;
+}
+
+/** What the orders compare: the failure rate now (-1 when unrated) and the volume. */
+interface SortKey {
+  readonly failure: number;
+  readonly volume: number;
+}
+
+function sortKey(row: ServiceRow): SortKey {
+  return { failure: failureNow(row) ?? -1, volume: volumeOf(row) };
+}
+
+/** Worst rate first, the busier first on a tie. */
+function worseFirst(a: SortKey, b: SortKey): number {
+  return b.failure - a.failure || b.volume - a.volume;
+}
+
+/** Busiest first, the worse first on a tie. */
+function busierFirst(a: SortKey, b: SortKey): number {
+  return b.volume - a.volume || b.failure - a.failure;
 }
 
 function byName(a: ServiceRow, b: ServiceRow): number {

@@ -126,17 +126,18 @@ export class ServiceTable {
 
   /**
    * Adds a closed window to its service, or puts an update (`update: true`) in place of the
-   * version it revises (in window order when that version is not kept).
+   * version it revises (in window order when that version is not kept); returns the version
+   * it replaced, if it was kept.
    */
-  addKeyedWindow(window: KeyedWindowRecord): void {
+  addKeyedWindow(window: KeyedWindowRecord): KeyedWindowRecord | undefined {
     const row = this.rowOf(window.service);
     const windows = row.windows;
     const revised = window.update
       ? windows.findLastIndex((shown) => shown.windowStart === window.windowStart)
       : -1;
+    const previous = revised === -1 ? undefined : windows[revised]!;
     let next: KeyedWindowRecord[];
-    if (revised !== -1) {
-      const previous = windows[revised]!;
+    if (previous !== undefined) {
       if (previous.anomaly) row.anomalies -= 1;
       row.windowFailures -= previous.failures;
       row.windowTotal -= previous.total;
@@ -153,6 +154,7 @@ export class ServiceTable {
     row.windowTotal += window.total;
     row.late = Math.max(row.late, window.late);
     this.changes += 1;
+    return previous;
   }
 
   /** Counts a forwarded event for its service, when the table knows the service. */
@@ -245,25 +247,4 @@ export function volumeOf(row: ServiceRow): number {
 /** A Task 6 window's failure rate: failures among its events with a status. */
 export function failureOfWindow(window: KeyedWindowRecord | undefined): number | null {
   return window === undefined || window.total === 0 ? null : window.failures / window.total;
-}
-
-/**
- * The service failing most now (see {@link failureNow}), the busier one on a tie; null when
- * no service is rated. One pass over the table: the header names it on every frame.
- */
-export function worstService(table: ServiceTable): ServiceRow | null {
-  let worst: ServiceRow | null = null;
-  let worstRate = -1;
-  let worstVolume = -1;
-  for (const row of table.rows()) {
-    const rate = failureNow(row);
-    if (rate === null) continue;
-    const volume = volumeOf(row);
-    if (rate > worstRate || (rate === worstRate && volume > worstVolume)) {
-      worst = row;
-      worstRate = rate;
-      worstVolume = volume;
-    }
-  }
-  return worst;
 }

@@ -9,7 +9,6 @@ import {
   cellRuns,
   EMPTY_CELL,
   failureGlyph,
-  formatStep,
   gridSlots,
   heatCell,
   keyedGrid,
@@ -17,7 +16,7 @@ import {
   stripSlots,
   timeAxis,
 } from '../../src/dashboard/charts.js';
-import { formatClock, sparkline } from '../../src/dashboard/format.js';
+import { formatClock, formatStep, sparkline } from '../../src/dashboard/format.js';
 import { DEFAULT_THRESHOLDS } from '../../src/dashboard/levels.js';
 import { keyedWindow } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { orderServices, ServiceOrder } from '../../src/dashboard/service-order.js';
-import { ServiceTable, worstService } from '../../src/dashboard/service-table.js';
+import { orderServices, ServiceOrder, worstService } from '../../src/dashboard/service-order.js';
+import { ServiceTable } from '../../src/dashboard/service-table.js';
 import { runningAverage, slidingWindow } from './helpers.js';
 
 /** api fails 10 % of 100, web 90 % of 10, db 50 % of 1000 (in the window); cache has no window. */

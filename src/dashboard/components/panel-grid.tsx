@@ -20,6 +20,8 @@ interface PanelInputs {
   readonly lateOutput?: string | undefined;
   /** Task 6's slide, seconds. */
   readonly keyedSlideSeconds?: number | undefined;
+  /** Task 5's `--group-every`, seconds. */
+  readonly groupEverySeconds?: number | undefined;
 }
 
 /** The six panels in the layout's grid, each in its slot. */
@@ -45,6 +47,7 @@ function PanelContent({
   view,
   lateOutput,
   keyedSlideSeconds,
+  groupEverySeconds,
 }: PanelInputs & { slot: PanelSlot }) {
   const size = { width: slot.contentWidth, rows: slot.contentRows };
   if (size.rows <= 0) return null;
@@ -74,6 +77,7 @@ function PanelContent({
           throughput={data.lazyThroughput}
           throughputHistory={data.lazyThroughputHistory}
           view={view}
+          bucketSeconds={groupEverySeconds}
           {...size}
         />
       );

@@ -1,6 +1,6 @@
-import { writeSync } from 'node:fs';
 import { useInput, useStdout } from 'ink';
 import { useEffect } from 'react';
+import { enterTerminalMode } from '../terminal-mode.js';
 
 /** Mouse button reports (1000), in SGR form (1006): `ESC [ < button ; column ; row M`. */
 export const ENABLE_MOUSE_REPORTS = '\x1b[?1000h\x1b[?1006h';
@@ -39,8 +39,8 @@ export function wheelDirection(input: string): 1 | -1 | undefined {
 /**
  * Calls `onWheel` for each turn of the mouse wheel: -1 up, 1 down. Mouse reporting is turned
  * on while the component is mounted, and only on a terminal (not in tests, a file or a
- * pipe); a last-resort `exit` listener turns it off if the process ends without unmounting,
- * or the shell would receive a report for every scroll and click.
+ * pipe), and off also when the process ends without unmounting (see
+ * {@link enterTerminalMode}), or the shell would receive a report for every scroll and click.
  *
  * While it is on, the terminal's own selection needs Shift held (xterm, tmux, most others),
  * and the other `useInput` handlers receive the reports too: see {@link isMouseReport}.
@@ -48,22 +48,8 @@ export function wheelDirection(input: string): 1 | -1 | undefined {
 export function useMouseWheel(onWheel: (direction: 1 | -1) => void): void {
   const { stdout } = useStdout();
   useEffect(() => {
-    if (!stdout.isTTY) return;
-    const { fd } = stdout as { fd?: unknown };
-    const onExit = () => {
-      if (typeof fd !== 'number') return;
-      try {
-        writeSync(fd, DISABLE_MOUSE_REPORTS);
-      } catch {
-        // The terminal is gone: nothing left to turn off.
-      }
-    };
-    stdout.write(ENABLE_MOUSE_REPORTS);
-    process.on('exit', onExit);
-    return () => {
-      process.off('exit', onExit);
-      if (stdout.writable) stdout.write(DISABLE_MOUSE_REPORTS);
-    };
+    const reports = enterTerminalMode(stdout, ENABLE_MOUSE_REPORTS, DISABLE_MOUSE_REPORTS);
+    return () => reports.leave();
   }, [stdout]);
   useInput((input) => {
     const direction = wheelDirection(input);

@@ -1,17 +1,10 @@
 import { Text } from 'ink';
 import type { LazyGroupsRecord } from '../../../operators/records.js';
-import {
-  areaChart,
-  bucketCell,
-  bucketGrid,
-  formatStep,
-  gridSlots,
-  type TimeGrid,
-} from '../charts.js';
+import { areaChart, bucketCell, bucketGrid, gridSlots, type TimeGrid } from '../charts.js';
 import { CellStrip, StripAxis, sharedStripColumns } from '../components/cell-strip.js';
 import { Line } from '../components/line.js';
 import { ServiceRows } from '../components/service-rows.js';
-import { formatCount, formatPercent, formatPerSecond, sparkline } from '../format.js';
+import { formatCount, formatPercent, formatPerSecond, formatStep, sparkline } from '../format.js';
 import type { Thresholds } from '../levels.js';
 import { baselineFailure, type ServiceRow } from '../service-table.js';
 import type { ServiceView } from '../service-view.js';
@@ -32,6 +25,7 @@ export function LazyGroupsPanel({
   throughput,
   throughputHistory,
   view,
+  bucketSeconds,
   width,
   rows,
 }: {
@@ -42,6 +36,8 @@ export function LazyGroupsPanel({
   /** `throughput` at each tick, oldest first. */
   throughputHistory: readonly (number | null)[];
   view: ServiceView;
+  /** `--group-every`, seconds: the buckets' grid (found from the buckets without it). */
+  bucketSeconds?: number | undefined;
   width: number;
   rows: number;
 }) {
@@ -62,7 +58,7 @@ export function LazyGroupsPanel({
       </>
     );
   }
-  const grid = record.buckets === undefined ? undefined : bucketGrid(view.order);
+  const grid = record.buckets === undefined ? undefined : bucketGrid(view.order, bucketSeconds);
   const axisLine = grid !== undefined && rows >= 5;
   return (
     <>

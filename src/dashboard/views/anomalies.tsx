@@ -34,15 +34,18 @@ export function AnomaliesView({
   if (rows <= 0) return null;
   const listed = filterAnomalies(anomalies, filter);
   const title = `Anomalies · ${formatCount(listed.length)} listed (newest first)${filter === '' ? '' : ` · filter ${logText(filter, 20)}`} · ↑↓ scroll · a/Esc back`;
+  const heading = (
+    <Line>
+      <Text bold color="cyan">
+        {title}
+      </Text>
+    </Line>
+  );
   const listRows = rows - 1;
   if (listed.length === 0 || listRows <= 0) {
     return (
       <>
-        <Line>
-          <Text bold color="cyan">
-            {title}
-          </Text>
-        </Line>
+        {heading}
         {listRows > 0 && (
           <Line dim>
             {anomalies.length === 0 ? 'no anomaly yet' : 'no anomaly matches the filter'}
@@ -59,11 +62,7 @@ export function AnomaliesView({
   const nameColumns = Math.max(0, ...names.map(displayWidth));
   return (
     <>
-      <Line>
-        <Text bold color="cyan">
-          {title}
-        </Text>
-      </Line>
+      {heading}
       {shown.map((window, index) => (
         <AnomalyLine
           key={`${window.service}\u0000${window.windowStart}`}

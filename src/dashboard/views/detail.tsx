@@ -1,19 +1,12 @@
 import { Text } from 'ink';
 import type { ReactNode } from 'react';
 import { toEpochSeconds } from '../../../operators/event.js';
-import {
-  areaChart,
-  bucketCell,
-  bucketGrid,
-  formatStep,
-  gridSlots,
-  keyedGrid,
-  timeAxis,
-} from '../charts.js';
+import type { ServiceSuccess } from '../../../operators/records.js';
+import { areaChart, bucketCell, bucketGrid, gridSlots, keyedGrid, timeAxis } from '../charts.js';
 import { CellStrip, heatStrip } from '../components/cell-strip.js';
 import { Line } from '../components/line.js';
 import type { DashboardData } from '../feed.js';
-import { formatClock, formatCount, formatPercent, sparkline } from '../format.js';
+import { formatClock, formatCount, formatPercent, formatStep, sparkline } from '../format.js';
 import type { PanelId } from '../layout.js';
 import { failureLevel, levelColour, successLevel, type Thresholds } from '../levels.js';
 import { baselineFailure, type ServiceRow } from '../service-table.js';
@@ -49,6 +42,7 @@ interface SectionInputs {
   readonly data: DashboardData;
   readonly thresholds: Thresholds;
   readonly slideSeconds: number | undefined;
+  readonly bucketSeconds: number | undefined;
   readonly width: number;
   readonly rows: number;
   /** Columns of the section titles; what a section draws under its figures is indented so. */
@@ -70,6 +64,7 @@ export function DetailView({
   data,
   thresholds,
   slideSeconds,
+  bucketSeconds,
   width,
   rows,
 }: {
@@ -79,6 +74,8 @@ export function DetailView({
   thresholds: Thresholds;
   /** Task 6's slide, seconds; undefined: found from the windows. */
   slideSeconds?: number | undefined;
+  /** `--group-every`, seconds: the grid of the service's buckets. */
+  bucketSeconds?: number | undefined;
   width: number;
   rows: number;
 }) {
@@ -89,6 +86,7 @@ export function DetailView({
     data,
     thresholds,
     slideSeconds,
+    bucketSeconds,
     width,
     rows,
     label: Math.min(LABEL_COLUMNS, Math.floor(width / 4)),
@@ -180,6 +178,25 @@ function missing(taskStarted: boolean, what = 'no event of this service'): React
   return <Text dimColor>{taskStarted ? what : 'no record yet'}</Text>;
 }
 
+/** `success 70.6% 3002/4251`: a rate since start, coloured by the absolute thresholds. */
+function SuccessFigures({
+  counts,
+  thresholds,
+}: {
+  counts: ServiceSuccess;
+  thresholds: Thresholds;
+}) {
+  return (
+    <>
+      {'success '}
+      <Text bold color={levelColour(successLevel(counts.rate, null, thresholds))}>
+        {formatPercent(counts.rate)}
+      </Text>
+      {` ${formatCount(counts.successes)}/${formatCount(counts.total)}`}
+    </>
+  );
+}
+
 /** Task 1: the success rate since start, coloured by the absolute thresholds (no baseline). */
 function runningAverageLines(inputs: SectionInputs): DetailLine[] {
   const { row, data, thresholds } = inputs;
@@ -192,11 +209,8 @@ function runningAverageLines(inputs: SectionInputs): DetailLine[] {
         missing(data.runningAverage !== null)
       ) : (
         <>
-          {'success '}
-          <Text bold color={levelColour(successLevel(running.rate, null, thresholds))}>
-            {formatPercent(running.rate)}
-          </Text>
-          {` ${formatCount(running.successes)}/${formatCount(running.total)} since start`}
+          <SuccessFigures counts={running} thresholds={thresholds} />
+          {' since start'}
         </>
       ),
     ),
@@ -329,18 +343,14 @@ function lazyGroupsLines(inputs: SectionInputs): DetailLine[] {
         missing(data.lazyGroups !== null)
       ) : (
         <>
-          {'success '}
-          <Text bold color={levelColour(successLevel(lazy.rate, null, thresholds))}>
-            {formatPercent(lazy.rate)}
-          </Text>
-          {` ${formatCount(lazy.successes)}/${formatCount(lazy.total)}`}
+          <SuccessFigures counts={lazy} thresholds={thresholds} />
           <Text dimColor> in the batched engine</Text>
         </>
       ),
     ),
   ];
   if (row.buckets.length === 0) return lines;
-  const grid = bucketGrid([row]);
+  const grid = bucketGrid([row], inputs.bucketSeconds);
   const cells = Math.max(0, width - label);
   const baseline = baselineFailure(row, data.services);
   lines.push(
