@@ -18,28 +18,17 @@ import {
 } from '../../src/dashboard/charts.js';
 import { formatClock, formatStep, sparkline } from '../../src/dashboard/format.js';
 import { DEFAULT_THRESHOLDS } from '../../src/dashboard/levels.js';
-import { keyedWindow } from './helpers.js';
+import { keyedWindow, windowOf } from './helpers.js';
 
 const T0 = 1_714_564_800;
 
-/** A window of `service` with `failures` of 100 events failing. */
-function windowWith(service: string, start: number, failures: number, extra = {}) {
-  return keyedWindow(service, start, {
-    total: 100,
-    failures,
-    successes: 100 - failures,
-    rate: (100 - failures) / 100,
-    ...extra,
-  });
-}
-
 describe('heatCell', () => {
   it('draws the failure rate as a block by its absolute value, lowest for none, full for all', () => {
-    expect(heatCell(windowWith('api', T0, 0), null, DEFAULT_THRESHOLDS).char).toBe('▁');
-    expect(heatCell(windowWith('api', T0, 50), null, DEFAULT_THRESHOLDS).char).toBe('▅');
-    expect(heatCell(windowWith('api', T0, 100), null, DEFAULT_THRESHOLDS).char).toBe('█');
+    expect(heatCell(windowOf('api', T0, 0), null, DEFAULT_THRESHOLDS).char).toBe('▁');
+    expect(heatCell(windowOf('api', T0, 50), null, DEFAULT_THRESHOLDS).char).toBe('▅');
+    expect(heatCell(windowOf('api', T0, 100), null, DEFAULT_THRESHOLDS).char).toBe('█');
     // Absolute: the same rate is the same block whatever the service's baseline.
-    expect(heatCell(windowWith('api', T0, 50), 0.45, DEFAULT_THRESHOLDS).char).toBe('▅');
+    expect(heatCell(windowOf('api', T0, 50), 0.45, DEFAULT_THRESHOLDS).char).toBe('▅');
     const glyphs = Array.from({ length: 8 }, (_, i) => failureGlyph(i / 7));
     expect(glyphs.join('')).toBe(BLOCKS);
   });
@@ -51,7 +40,7 @@ describe('heatCell', () => {
   });
 
   it("marks an anomaly with '!' in bold red, whatever its rate", () => {
-    const cell = heatCell(windowWith('api', T0, 2, { anomaly: true }), null, DEFAULT_THRESHOLDS);
+    const cell = heatCell(windowOf('api', T0, 2, { anomaly: true }), null, DEFAULT_THRESHOLDS);
     expect(cell).toMatchObject({ char: ANOMALY_CELL, color: 'red', bold: true });
   });
 
@@ -66,7 +55,7 @@ describe('heatCell', () => {
 
   it('colours by the rise over the baseline, and by absolute thresholds without one', () => {
     const at = (failures: number, baseline: number | null) =>
-      heatCell(windowWith('api', T0, failures), baseline, DEFAULT_THRESHOLDS).color;
+      heatCell(windowOf('api', T0, failures), baseline, DEFAULT_THRESHOLDS).color;
     // 35 % failing is as usual for a service at 30 %, a warning rise for one at 20 %.
     expect(at(35, 0.3)).toBe('green');
     expect(at(35, 0.2)).toBe('yellow');
@@ -77,14 +66,14 @@ describe('heatCell', () => {
 
   it('underlines a window updated by late events, anomaly or not', () => {
     expect(
-      heatCell(windowWith('api', T0, 1, { update: true }), null, DEFAULT_THRESHOLDS),
+      heatCell(windowOf('api', T0, 1, { update: true }), null, DEFAULT_THRESHOLDS),
     ).toMatchObject({
       underline: true,
     });
     expect(
-      heatCell(windowWith('api', T0, 1, { update: true, anomaly: true }), null, DEFAULT_THRESHOLDS),
+      heatCell(windowOf('api', T0, 1, { update: true, anomaly: true }), null, DEFAULT_THRESHOLDS),
     ).toMatchObject({ char: '!', underline: true });
-    expect(heatCell(windowWith('api', T0, 1), null, DEFAULT_THRESHOLDS).underline).toBe(false);
+    expect(heatCell(windowOf('api', T0, 1), null, DEFAULT_THRESHOLDS).underline).toBe(false);
   });
 });
 
@@ -115,7 +104,7 @@ describe('bucketCell', () => {
 
 describe('stripSlots', () => {
   it('puts each window in the column of its start, newest on the right, gaps empty', () => {
-    const windows = [0, 10, 30].map((offset) => windowWith('api', T0 + offset, 0));
+    const windows = [0, 10, 30].map((offset) => windowOf('api', T0 + offset, 0));
     const slots = stripSlots(windows, T0 + 30, 10, 5);
     expect(slots.map((window) => window?.windowStart)).toEqual([
       undefined,
@@ -127,8 +116,8 @@ describe('stripSlots', () => {
   });
 
   it('gives every service the same grid: a column is the same time in every row', () => {
-    const api = [0, 10, 20, 30].map((offset) => windowWith('api', T0 + offset, 0));
-    const db = [10].map((offset) => windowWith('db', T0 + offset, 0));
+    const api = [0, 10, 20, 30].map((offset) => windowOf('api', T0 + offset, 0));
+    const db = [10].map((offset) => windowOf('db', T0 + offset, 0));
     const latest = T0 + 30;
     const apiSlots = stripSlots(api, latest, 10, 6);
     const dbSlots = stripSlots(db, latest, 10, 6);
@@ -140,7 +129,7 @@ describe('stripSlots', () => {
   });
 
   it('keeps only the newest columns of a long history and handles sliding windows', () => {
-    const windows = Array.from({ length: 200 }, (_, i) => windowWith('api', T0 + i * 5, 0));
+    const windows = Array.from({ length: 200 }, (_, i) => windowOf('api', T0 + i * 5, 0));
     const slots = stripSlots(windows, T0 + 199 * 5, 5, 3);
     expect(slots.map((window) => window!.windowStart)).toEqual([
       T0 + 197 * 5,
@@ -174,16 +163,16 @@ describe('the grid step', () => {
 
   it('keyedGrid: the latest window of any row, the slide given or found', () => {
     const rows = [
-      { windows: [windowWith('api', T0, 0), windowWith('api', T0 + 5, 0)] },
-      { windows: [windowWith('db', T0 + 20, 0)] },
+      { windows: [windowOf('api', T0, 0), windowOf('api', T0 + 5, 0)] },
+      { windows: [windowOf('db', T0 + 20, 0)] },
     ];
     expect(keyedGrid(rows, 10)).toEqual({ latestStart: T0 + 20, step: 10 });
     expect(keyedGrid(rows, undefined)).toEqual({ latestStart: T0 + 20, step: 5 });
     // One window each: the window's length, the slide of the default tumbling windows.
-    expect(keyedGrid([{ windows: [windowWith('db', T0, 0)] }], undefined)?.step).toBe(10);
+    expect(keyedGrid([{ windows: [windowOf('db', T0, 0)] }], undefined)?.step).toBe(10);
     expect(keyedGrid([{ windows: [] }], undefined)).toBeUndefined();
     // The window the task closed last counts, so idle services show idle columns.
-    expect(keyedGrid(rows, 10, windowWith('x', T0 + 50, 0))?.latestStart).toBe(T0 + 50);
+    expect(keyedGrid(rows, 10, windowOf('x', T0 + 50, 0))?.latestStart).toBe(T0 + 50);
   });
 
   it('bucketGrid: the bucket width found from the buckets', () => {
@@ -269,9 +258,9 @@ describe('cellRuns', () => {
     const cells = [
       heatCell(undefined, null, DEFAULT_THRESHOLDS),
       heatCell(undefined, null, DEFAULT_THRESHOLDS),
-      heatCell(windowWith('api', T0, 0), null, DEFAULT_THRESHOLDS),
-      heatCell(windowWith('api', T0, 0), null, DEFAULT_THRESHOLDS),
-      heatCell(windowWith('api', T0, 0, { anomaly: true }), null, DEFAULT_THRESHOLDS),
+      heatCell(windowOf('api', T0, 0), null, DEFAULT_THRESHOLDS),
+      heatCell(windowOf('api', T0, 0), null, DEFAULT_THRESHOLDS),
+      heatCell(windowOf('api', T0, 0, { anomaly: true }), null, DEFAULT_THRESHOLDS),
     ];
     expect(cellRuns(cells).map((run) => run.text)).toEqual(['··', '▁▁', '!']);
   });

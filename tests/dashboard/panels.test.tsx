@@ -1,29 +1,14 @@
-import { Box } from 'ink';
-import { render } from 'ink-testing-library';
-import type { ReactElement } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { BloomPanel } from '../../src/dashboard/panels/bloom.js';
 import { ReservoirPanel } from '../../src/dashboard/panels/reservoir.js';
 import { RunningAveragePanel } from '../../src/dashboard/panels/running-average.js';
 import { SlidingWindowPanel } from '../../src/dashboard/panels/sliding-window.js';
-import { bloom, lines, reservoir, runningAverage, serviceView, slidingWindow } from './helpers.js';
+import { bloom, reservoir, runningAverage, serviceView, show, slidingWindow } from './helpers.js';
 
 // Frames without colour codes, whatever the terminal running the tests supports.
 vi.hoisted(() => {
   process.env.FORCE_COLOR = '0';
 });
-
-/** A panel's content rendered in a box of `width` columns; its lines. */
-function show(panel: ReactElement, width: number): string[] {
-  const { lastFrame, unmount } = render(
-    <Box flexDirection="column" width={width}>
-      {panel}
-    </Box>,
-  );
-  const frame = lines(lastFrame());
-  unmount();
-  return frame;
-}
 
 describe('Running average panel', () => {
   it('shows the overall and per-service success rates with counts, the selected service marked', () => {
@@ -113,7 +98,7 @@ describe('Sliding window panel', () => {
       <SlidingWindowPanel
         record={record}
         history={[0, 0.05, 0.1]}
-        view={serviceView([record])}
+        view={serviceView([record], { sort: 'worst' })}
         width={40}
         rows={6}
       />,

@@ -1,28 +1,25 @@
-import { Box } from 'ink';
-import { render } from 'ink-testing-library';
-import type { ReactElement } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import type { LogEvent } from '../../operators/event.js';
-import type { KeyedWindowRecord, TaskRecord } from '../../operators/records.js';
-import { applyInput, type DashboardData, initialDashboardData } from '../../src/dashboard/feed.js';
+import type { TaskRecord } from '../../operators/records.js';
+import type { DashboardData } from '../../src/dashboard/feed.js';
 import { formatClock } from '../../src/dashboard/format.js';
 import { DEFAULT_THRESHOLDS } from '../../src/dashboard/levels.js';
 import { KeyedWindowsPanel } from '../../src/dashboard/panels/keyed-windows.js';
 import { LazyGroupsPanel } from '../../src/dashboard/panels/lazy-groups.js';
-import { orderServices } from '../../src/dashboard/service-order.js';
-import type { ServiceView } from '../../src/dashboard/service-view.js';
 import { displayWidth } from '../../src/dashboard/text.js';
 import { AnomaliesView } from '../../src/dashboard/views/anomalies.js';
 import { DetailView } from '../../src/dashboard/views/detail.js';
+import { PANEL_TITLES } from '../support/dashboard.js';
 import {
   bloom,
-  keyedWindow,
+  dataOf,
   lazyGroups,
-  lines,
-  output,
   reservoir,
   runningAverage,
+  show,
   slidingWindow,
+  viewOf,
+  windowOf,
 } from './helpers.js';
 
 // Frames without colour codes, whatever the terminal running the tests supports: an escape
@@ -33,63 +30,9 @@ vi.hoisted(() => {
 
 const T0 = 1_714_564_800;
 
-/** The data after `records` and `forwarded` events, as the feed folds them. */
-function dataOf(
-  records: readonly TaskRecord[],
-  forwarded: readonly LogEvent[] = [],
-): DashboardData {
-  let data = initialDashboardData();
-  for (const record of records)
-    data = applyInput(data, { kind: 'output', output: output(record) }, 0);
-  for (const event of forwarded) data = applyInput(data, { kind: 'forwarded', event }, 0);
-  return data;
-}
-
-/** The service lists of `data` by name, the first selected. */
-function viewOf(data: DashboardData, filter = ''): ServiceView {
-  const order = orderServices(data.services.rows(), 'name', filter);
-  return {
-    table: data.services,
-    order,
-    selected: order.length === 0 ? -1 : 0,
-    filter,
-    thresholds: DEFAULT_THRESHOLDS,
-  };
-}
-
-/** `tree` rendered in a box of `width` columns on a terminal that wide; its lines. */
-function show(tree: ReactElement, width: number): string[] {
-  const { lastFrame, stdout, unmount, rerender } = render(<Box />);
-  Object.defineProperty(stdout, 'columns', { value: Math.max(width, 100), configurable: true });
-  rerender(
-    <Box flexDirection="column" width={width}>
-      {tree}
-    </Box>,
-  );
-  const frame = lines(lastFrame());
-  unmount();
-  return frame;
-}
-
 function expectFits(frame: readonly string[], width: number, rows: number): void {
   expect(frame.length).toBeLessThanOrEqual(rows);
   for (const line of frame) expect(displayWidth(line)).toBeLessThanOrEqual(width);
-}
-
-/** A window of `service` with `failures` of 100 events failing. */
-function windowOf(
-  service: string,
-  start: number,
-  failures: number,
-  extra: Partial<KeyedWindowRecord> = {},
-): KeyedWindowRecord {
-  return keyedWindow(service, start, {
-    total: 100,
-    failures,
-    successes: 100 - failures,
-    rate: (100 - failures) / 100,
-    ...extra,
-  });
 }
 
 describe('Keyed windows panel', () => {
@@ -527,15 +470,7 @@ describe('Detail view', () => {
     const { data } = fleet();
     const frame = detail(data, 'api', 80, 7);
     expect(frame).toHaveLength(7);
-    const titles = [
-      'api · one service',
-      'Running average',
-      'Sliding window',
-      'Reservoir',
-      'Bloom',
-      'Lazy groups',
-      'Keyed windows',
-    ];
+    const titles = ['api · one service', ...PANEL_TITLES];
     expect(frame.map((line, index) => line.startsWith(titles[index]!))).toEqual(
       titles.map(() => true),
     );

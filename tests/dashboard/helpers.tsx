@@ -1,6 +1,8 @@
+import { Box } from 'ink';
 import { render } from 'ink-testing-library';
 import type { ReactElement } from 'react';
 import { vi } from 'vitest';
+import type { LogEvent } from '../../operators/event.js';
 import type {
   BloomRecord,
   KeyedWindowRecord,
@@ -10,7 +12,7 @@ import type {
   SlidingWindowRecord,
   TaskRecord,
 } from '../../operators/records.js';
-import { applyInput, initialDashboardData } from '../../src/dashboard/feed.js';
+import { applyInput, type DashboardData, initialDashboardData } from '../../src/dashboard/feed.js';
 import { DEFAULT_THRESHOLDS } from '../../src/dashboard/levels.js';
 import { orderServices, type ServiceSort } from '../../src/dashboard/service-order.js';
 import type { ServiceView } from '../../src/dashboard/service-view.js';
@@ -192,22 +194,30 @@ export function keyedWindow(
   };
 }
 
-/**
- * The service view the panels draw, built from `records` as the dashboard builds it: their
- * services sorted (`worst` by default), filtered, with the `selected`-th one selected.
- */
-export function serviceView(
+/** The data after `records` and `forwarded` events, as the feed folds them. */
+export function dataOf(
   records: readonly TaskRecord[],
+  forwarded: readonly LogEvent[] = [],
+): DashboardData {
+  let data = initialDashboardData();
+  for (const record of records)
+    data = applyInput(data, { kind: 'output', output: output(record) }, 0);
+  for (const event of forwarded) data = applyInput(data, { kind: 'forwarded', event }, 0);
+  return data;
+}
+
+/**
+ * The service lists of `data` as the dashboard builds them: sorted (by name unless told),
+ * filtered, the `selected`-th one selected.
+ */
+export function viewOf(
+  data: DashboardData,
   {
-    sort = 'worst',
+    sort = 'name',
     filter = '',
     selected = 0,
   }: Partial<{ sort: ServiceSort; filter: string; selected: number }> = {},
 ): ServiceView {
-  const data = records.reduce(
-    (folded, record) => applyInput(folded, { kind: 'output', output: output(record) }, 0),
-    initialDashboardData(),
-  );
   const order = orderServices(data.services.rows(), sort, filter);
   return {
     table: data.services,
@@ -216,4 +226,42 @@ export function serviceView(
     filter,
     thresholds: DEFAULT_THRESHOLDS,
   };
+}
+
+/** The service view of the services of `records` (see {@link viewOf}). */
+export function serviceView(
+  records: readonly TaskRecord[],
+  options?: Parameters<typeof viewOf>[1],
+): ServiceView {
+  return viewOf(dataOf(records), options);
+}
+
+/** `tree` rendered in a box of `width` columns on a terminal that wide; its lines. */
+export function show(tree: ReactElement, width: number): string[] {
+  const { lastFrame, stdout, unmount, rerender } = render(<Box />);
+  Object.defineProperty(stdout, 'columns', { value: Math.max(width, 100), configurable: true });
+  rerender(
+    <Box flexDirection="column" width={width}>
+      {tree}
+    </Box>,
+  );
+  const frame = lines(lastFrame());
+  unmount();
+  return frame;
+}
+
+/** A Task 6 window of `service` with `failures` of its 100 events failing. */
+export function windowOf(
+  service: string,
+  start: number,
+  failures: number,
+  extra: Partial<KeyedWindowRecord> = {},
+): KeyedWindowRecord {
+  return keyedWindow(service, start, {
+    total: 100,
+    failures,
+    successes: 100 - failures,
+    rate: (100 - failures) / 100,
+    ...extra,
+  });
 }
