@@ -500,6 +500,15 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
   }
 
   /**
+   * Every service's late events so far, by service name (`(other)` for those past
+   * `maxServices`): what its next record's `late` will be, read without emitting one.
+   */
+  lateCounts(): { service: string; late: number }[] {
+    const counts = this.names.values.map((service, id) => ({ service, late: this.late[id] ?? 0 }));
+    return counts.sort(byServiceName);
+  }
+
+  /**
    * An empty state.
    * @throws {RangeError} as {@link keyedWindows} does for options out of range.
    */

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,12 +14,41 @@ export function packageRoot(): string {
 }
 
 /**
+ * The `version` of the package's package.json, read when asked (a JSON import would need
+ * import attributes, which Node 20's older minors and some bundlers read differently);
+ * `unknown` when it cannot be read.
+ */
+export function packageVersion(): string {
+  try {
+    const text = readFileSync(join(packageRoot(), 'package.json'), 'utf8');
+    const { version } = JSON.parse(text) as { version?: unknown };
+    return typeof version === 'string' ? version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Where a default path such as `data/` was found (see {@link locateDefault}). */
+export interface DefaultLocation {
+  /** The path to read: as given when it exists here, else the bundled one, relative to here. */
+  readonly path: string;
+  /** The bundled copy's absolute path, when the working directory has none and it is used. */
+  readonly bundled?: string;
+}
+
+/**
  * A default path such as `data/` as SPEC.md names it: relative to the working directory when
  * it exists there, otherwise the sample bundled with the package, so `logstream run` works
- * from any directory.
+ * from any directory. Says which, so the command line can tell the user it fell back.
  */
-export function defaultPath(path: string): string {
-  if (existsSync(path)) return path;
+export function locateDefault(path: string): DefaultLocation {
+  if (existsSync(path)) return { path };
   const bundled = join(packageRoot(), path);
-  return existsSync(bundled) ? relative(process.cwd(), bundled) || '.' : path;
+  if (!existsSync(bundled)) return { path };
+  return { path: relative(process.cwd(), bundled) || '.', bundled };
+}
+
+/** {@link locateDefault}'s path alone. */
+export function defaultPath(path: string): string {
+  return locateDefault(path).path;
 }

@@ -249,3 +249,19 @@ function skipEscapeSequence(text: string, from: number): number {
 function inRange(code: number, low: number, high: number): boolean {
   return code >= low && code <= high;
 }
+
+/**
+ * `value` as one line of JSON with every unsafe character (see the module comment) written as
+ * a `\uHHHH` escape, which JSON.stringify leaves raw for most of them (DEL, C1 controls such
+ * as CSI `\x9b`, bidi overrides, separators): for diagnostics a program decodes (the same
+ * text comes back) and a terminal shows without obeying.
+ */
+export function jsonForTerminal(value: unknown): string {
+  return JSON.stringify(value).replace(UNSAFE, (character) => {
+    let escaped = '';
+    for (let i = 0; i < character.length; i++) {
+      escaped += `\\u${character.charCodeAt(i).toString(16).padStart(4, '0')}`;
+    }
+    return escaped;
+  });
+}

@@ -13,6 +13,7 @@
  *                                reducer   └─► keyed-windows   ─┘
  *                                                └─ late ──────┴─► --late-output file
  *   every task's state ─► --save-state file (at the end)
+ *   every task's state + source and problem counts ─► --metrics endpoint (on each scrape)
  *   file positions + states + output lengths ─► --checkpoint dir (coalesced, and at the end)
  * ```
  *
@@ -54,6 +55,9 @@ import {
   requireResumable,
 } from './checkpoint.js';
 import { DEFAULT_PATTERNS, type RunOptions } from './cli/run-options.js';
+import { LogstreamMetrics } from './metrics/logstream-metrics.js';
+import type { MetricsServer } from './metrics/metrics-server.js';
+import { openMetricsEndpoint } from './metrics/open-metrics.js';
 import { FileCursors } from './source/file-cursors.js';
 import { openSource } from './source/open-source.js';
 import type { SourceBatch, SourceProblem } from './source/types.js';
@@ -103,7 +107,7 @@ export interface Topology {
    * last batch (the final records leave them unchanged).
    */
   saveAtExit(): Promise<void>;
-  /** Flushes and closes what the topology opened (the output files, the threads). */
+  /** Flushes and closes what the topology opened (the metrics endpoint, the output files, the threads). */
   close(): Promise<void>;
 }
 
@@ -147,9 +151,19 @@ async function build(
   let forwardFile: AppendFile | undefined;
   let lateFile: AppendFile | undefined;
   let checkpointer: Checkpointer | undefined;
+  const states = new Map<TaskName, AnyTaskState>();
+  // Read on each scrape: the states as the operators leave them, and what the source did.
+  const metrics =
+    options.metrics === undefined
+      ? undefined
+      : new LogstreamMetrics({ states, allowedLatenessSeconds: options.allowedLateness });
+  const onProblem = (problem: SourceProblem) => {
+    metrics?.countProblem(problem);
+    edges.onProblem(problem);
+  };
   const batches = openSource(source, {
     follow: !options.once,
-    onProblem: edges.onProblem,
+    onProblem,
     // Between two reads, every operator has taken the last batch: the moment to checkpoint.
     ready: async () => {
       reportOverflow();
@@ -165,6 +179,15 @@ async function build(
     keepUnterminated: options.checkpoint !== undefined,
     cursors,
     firstIndex: batch,
+    fields: {
+      service: options.serviceField,
+      timestamp: options.timestampField,
+      message: options.messageField,
+      timestampUnit: options.timestampUnit,
+    },
+    recursive: options.recursive,
+    include: options.include,
+    exclude: options.exclude,
   });
   const forwarded = new Subject<LogEvent>();
   const sideOutputs: SideOutputs = {
@@ -178,20 +201,35 @@ async function build(
         ? undefined
         : (event) => lateFile?.append(JSON.stringify(event)),
   };
-  const states = new Map<TaskName, AnyTaskState>();
   const operators: TaskOperator[] = [];
   for (const [at, name] of options.task.entries()) {
     const task = await taskOf(name, options, pool, sideOutputs, resumed?.states[at], resumed?.path);
     states.set(name, task.state);
     operators.push(task.operator);
   }
-  if (states.has('bloom') && options.forward !== undefined) {
-    const lost = 'events not forwarded';
-    forwardFile = openOutputFile('--forward', options.forward, lost, resumed?.forward, edges);
-  }
-  if (options.lateOutput !== undefined) {
-    const lost = 'late events not written';
-    lateFile = openOutputFile('--late-output', options.lateOutput, lost, resumed?.late, edges);
+  // Before the output files: a port already taken leaves no file behind and cuts none back.
+  const metricsServer: MetricsServer | undefined =
+    metrics && options.metrics
+      ? await openMetricsEndpoint(options.metrics, metrics, options.diagnostics)
+      : undefined;
+  try {
+    if (states.has('bloom') && options.forward !== undefined) {
+      const lost = 'events not forwarded';
+      forwardFile = openOutputFile('--forward', options.forward, lost, resumed?.forward, onProblem);
+    }
+    if (options.lateOutput !== undefined) {
+      const lost = 'late events not written';
+      lateFile = openOutputFile(
+        '--late-output',
+        options.lateOutput,
+        lost,
+        resumed?.late,
+        onProblem,
+      );
+    }
+  } catch (error) {
+    await metricsServer?.close();
+    throw error;
   }
 
   let overflowReported = false;
@@ -200,7 +238,7 @@ async function build(
     if (overflowReported) return;
     if (![...states.values()].some((state) => 'overflowed' in state && state.overflowed)) return;
     overflowReported = true;
-    edges.onProblem({
+    onProblem({
       kind: 'warning',
       file,
       reason: `more than ${options.maxServices} services: the others are counted together as service "${OTHER_SERVICES}" (--max-services sets the bound)`,
@@ -240,6 +278,7 @@ async function build(
     tap((next) => {
       batch = next.index;
       file = next.file;
+      metrics?.countBatch(next);
       edges.onBatch?.(next);
     }),
     map((next) => next.batch),
@@ -250,7 +289,10 @@ async function build(
         ...operators.map((operator) =>
           shared.pipe(
             operator,
-            map((record): TaskOutput => ({ batch, file, record })),
+            map((record): TaskOutput => {
+              metrics?.countRecord(record);
+              return { batch, file, record };
+            }),
           ),
         ),
       ),
@@ -275,6 +317,7 @@ async function build(
       await checkpointer?.flush();
     },
     close: async () => {
+      await metricsServer?.close();
       forwarded.complete();
       pool?.terminate();
       await forwardFile?.close();
@@ -459,13 +502,13 @@ function openOutputFile(
   path: string,
   lostLines: string,
   checkpointed: OutputLength | null | undefined,
-  edges: TopologyEdges,
+  onProblem: (problem: SourceProblem) => void,
 ): AppendFile {
   const label = `${flag} ${path}`;
   return AppendFile.open(path, {
     label,
     lostLines,
     truncateTo: checkpointed?.length,
-    onProblem: (reason) => edges.onProblem({ kind: 'warning', file: label, reason, count: 0 }),
+    onProblem: (reason) => onProblem({ kind: 'warning', file: label, reason, count: 0 }),
   });
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escapeForTerminal, stripForTerminal } from '../src/terminal-text.js';
+import { escapeForTerminal, jsonForTerminal, stripForTerminal } from '../src/terminal-text.js';
 
 /**
  * What must never reach a terminal, listed by hand (independently of the module's Unicode
@@ -238,5 +238,32 @@ describe('stripForTerminal', () => {
   it('handles many unterminated strings in one long text', () => {
     const text = '\x1b]x'.repeat(20_000);
     expect(stripForTerminal(text)).toBe('x'.repeat(20_000));
+  });
+});
+
+describe('jsonForTerminal', () => {
+  it('never lets an unsafe character through, and decodes back to the same value', () => {
+    fc.assert(
+      fc.property(hostileText, fc.string({ maxLength: 20 }), (file, reason) => {
+        const value = { file, reason, count: 1 };
+        const line = jsonForTerminal(value);
+        expect(line).not.toMatch(FORBIDDEN);
+        expect(JSON.parse(line)).toEqual(value);
+      }),
+      { seed: 20_261_202, numRuns: 500 },
+    );
+  });
+
+  it('leaves ordinary text, emoji sequences included, as JSON.stringify writes it', () => {
+    fc.assert(
+      fc.property(ordinaryText, (text) => {
+        expect(jsonForTerminal({ text })).toBe(JSON.stringify({ text }));
+      }),
+      { seed: 20_261_202, numRuns: 300 },
+    );
+  });
+
+  it('writes C1 controls and bidi overrides as \\u escapes', () => {
+    expect(jsonForTerminal('a\x9b2J\u202eb\x7f')).toBe('"a\\u009b2J\\u202eb\\u007f"');
   });
 });

@@ -1,14 +1,27 @@
-import { Command, CommanderError, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { DEFAULT_BLOOM_CAPACITY } from '../bloom-file.js';
-import { defaultPath } from '../bundled.js';
+import { locateDefault, packageVersion } from '../bundled.js';
+import { reportProblem } from '../problems.js';
 import { escapeForTerminal } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
-import { RUN_OPTION_SPECS, type RunOptions, resolveRunOptions } from './run-options.js';
+import { COMPLETION_SHELLS } from './completion-model.js';
+import { ENV_PREFIX } from './environment.js';
+import {
+  CONFIG_VARIABLE,
+  RUN_OPTION_SPECS,
+  type RunOptions,
+  resolveRunOptions,
+} from './run-options.js';
+import { suggestSimilar } from './suggest.js';
 
 /** Exit status of a bad value, an unknown option or a missing source. */
 export const USAGE_EXIT = 2;
 
 const DEFAULT_SOURCE = 'data';
+
+/** The command that runs when none is named: `logstream somedir` opens the dashboard. */
+const DEFAULT_COMMAND = 'dashboard';
 
 /**
  * Most characters of one error line after `logstream: `, escapes included: messages echo
@@ -23,6 +36,11 @@ const MESSAGE_LIMIT = 640;
  */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
+  const unknown = unknownCommand(argv);
+  if (unknown !== undefined) {
+    printError(unknown, (text) => process.stderr.write(text));
+    return USAGE_EXIT;
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return Number(process.exitCode ?? 0);
@@ -58,11 +76,49 @@ function commanderMessage(text: string): string {
     .replace(/\n\(Did you mean /g, ' (did you mean ');
 }
 
+/**
+ * `logstream rnu` as commander sees it: the default command's source, a directory that does
+ * not exist (or, with another word, too many arguments). Says it is an unknown command
+ * instead, when the default command's first operand is a word that could be a command name
+ * (not `-`, not a path that exists, no `/` or `.` in it: those are paths and get the
+ * source's own message). Undefined when the command line names a command or a source.
+ */
+function unknownCommand(argv: readonly string[]): string | undefined {
+  const probe = buildProgram();
+  const names = probe
+    .createHelp()
+    .visibleCommands(probe)
+    .flatMap((command) => [command.name(), ...command.aliases()]);
+  if (argv[0] !== undefined && names.includes(argv[0])) return undefined;
+  const dashboard = probe.commands.find((command) => command.name() === DEFAULT_COMMAND);
+  if (dashboard === undefined) return undefined;
+  // Parsed as the default command parses them, so option values are not taken for operands;
+  // quietly: the real parse reports a bad option.
+  dashboard.configureOutput({ outputError: () => {}, writeErr: () => {}, writeOut: () => {} });
+  const beforeLiteral = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  let operand: string | undefined;
+  try {
+    operand = dashboard.parseOptions([...beforeLiteral]).operands[0];
+  } catch {
+    return undefined;
+  }
+  if (operand === undefined || !/^[A-Za-z][\w-]*$/.test(operand) || existsSync(operand)) {
+    return undefined;
+  }
+  const similar = suggestSimilar(operand, names);
+  const hint =
+    similar.length === 0
+      ? `commands: ${names.join(', ')}; or give a directory`
+      : `did you mean ${similar.length === 1 ? '' : 'one of '}${similar.join(', ')}?`;
+  return `unknown command '${operand}' (${hint})`;
+}
+
 function buildProgram(): Command {
   const program = new Command('logstream')
     .description(
       'Live statistics over the logs of many microservices: six streaming techniques over a growing directory of JSON logs.',
     )
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -119,6 +175,16 @@ function buildProgram(): Command {
     });
 
   program
+    .command('completion')
+    .description('print a completion script for bash, zsh or fish on stdout')
+    .addArgument(new Argument('<shell>', 'the shell').choices(COMPLETION_SHELLS))
+    .addHelpText('after', COMPLETION_HELP)
+    .action(async (shell: (typeof COMPLETION_SHELLS)[number]) => {
+      const { completionCommand } = await import('../commands/completion.js');
+      process.exitCode = completionCommand(program, shell, DEFAULT_COMMAND);
+    });
+
+  program
     .command('merge')
     .description('merge saved task states (run --save-state) and print their records')
     .argument('<state...>', 'state files written by --save-state')
@@ -148,7 +214,8 @@ function buildProgram(): Command {
 
   program.addHelpText(
     'after',
-    () => `\nOptions of dashboard and run (see \`logstream run --help\`):\n${runOptionsHelp()}`,
+    () =>
+      `\nOptions of dashboard and run (see \`logstream run --help\`):\n${runOptionsHelp()}\n\n${ENVIRONMENT_HELP}`,
   );
 
   for (const command of [program, ...program.commands, ...bloom.commands]) {
@@ -184,18 +251,64 @@ function addSourceCommand(
 ): void {
   withRunOptions(
     program
-      .command(name, { isDefault: name === 'dashboard' })
+      .command(name, { isDefault: name === DEFAULT_COMMAND })
       .description(description)
       .argument('[source]', 'a directory of log files, or - for standard input (default: data/)'),
-  ).action(async (source: string | undefined, _flags, command: Command) => {
-    process.exitCode = await execute(source ?? defaultPath(DEFAULT_SOURCE), runOptionsOf(command));
-  });
+  )
+    .addHelpText('after', `\n${ENVIRONMENT_HELP}`)
+    .action(async (source: string | undefined, _flags, command: Command) => {
+      const options = runOptionsOf(command);
+      process.exitCode = await execute(source ?? defaultSource(options), options);
+    });
 }
+
+/**
+ * data/ of the working directory, or else the bundled sample, said on stderr: a forgotten
+ * path must not pass for statistics of the user's own logs.
+ */
+function defaultSource(options: RunOptions): string {
+  const { path, bundled } = locateDefault(DEFAULT_SOURCE);
+  if (bundled === undefined) return path;
+  const reason = `no source given and no ${DEFAULT_SOURCE}/ here: reading the bundled sample`;
+  if (options.diagnostics === 'json') {
+    reportProblem({ kind: 'warning', file: bundled, reason, count: 0 }, process.stderr, 'json');
+  } else {
+    process.stderr.write(
+      `logstream: ${reason} ${escapeForTerminal(bundled, MESSAGE_LIMIT)} (give a directory, or - for standard input)\n`,
+    );
+  }
+  return path;
+}
+
+const ENVIRONMENT_HELP = `Environment: each option of dashboard and run can also come from a variable,
+${ENV_PREFIX} and the option's name in capitals with underscores
+(${ENV_PREFIX}SLIDING_WINDOW=30s, ${ENV_PREFIX}TASK=bloom, ${ENV_PREFIX}ONCE=1), and
+--config from ${CONFIG_VARIABLE}. Flags win over variables, variables over the
+config file. Booleans: 1, true, yes or 0, false, no. --include and --exclude:
+several globs separated by commas (not those inside {braces}). An empty
+variable counts as unset; other ${ENV_PREFIX}* variables are ignored.`;
+
+const COMPLETION_HELP = `
+Install: write the script where your shell reads completions, or source it:
+  bash:  logstream completion bash > ~/.local/share/bash-completion/completions/logstream
+  zsh:   echo 'source <(logstream completion zsh)' >> ~/.zshrc   (after compinit)
+  fish:  logstream completion fish > ~/.config/fish/completions/logstream.fish`;
 
 function withRunOptions(command: Command): Command {
   command.option('--config <file>', CONFIG_DESCRIPTION);
-  for (const spec of Object.values(RUN_OPTION_SPECS)) command.option(spec.flag, describe(spec));
+  for (const spec of Object.values(RUN_OPTION_SPECS)) {
+    if ('repeatable' in spec && spec.repeatable) {
+      command.option(spec.flag, describe(spec), collect);
+    } else {
+      command.option(spec.flag, describe(spec));
+    }
+  }
   return command;
+}
+
+/** Commander's way to keep every value of a repeated option. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 const CONFIG_DESCRIPTION = 'JSON file with any option below, keys in camelCase; flags win';

@@ -9,9 +9,13 @@ import { DEFAULT_SLIDE_SECONDS } from '../../operators/sliding-window-panes.js';
 import { DEFAULT_BLOOM_CAPACITY, DEFAULT_FALSE_POSITIVE_RATE } from '../bloom-file.js';
 import { DEFAULT_THRESHOLDS } from '../dashboard/levels.js';
 import { UsageError } from '../usage-error.js';
+import { type EnvironmentKind, environmentName, environmentValue } from './environment.js';
 import {
   duration,
+  fieldPath,
   flag,
+  globs,
+  listenAddress,
   nonNegativeDuration,
   oneOf,
   type Parse,
@@ -32,6 +36,8 @@ interface OptionSpec<T> {
   readonly parse: Parse<T>;
   /** Shown in --help; the value itself comes from `defaults`. */
   readonly shownDefault?: string;
+  /** Given more than once, every value is kept (an array). */
+  readonly repeatable?: boolean;
 }
 
 export const DEFAULT_PATTERNS = 'data/interesting-messages.txt';
@@ -57,6 +63,13 @@ const DEFAULTS = {
   checkpointInterval: 1,
   failureThresholds: DEFAULT_THRESHOLDS.failure,
   riseThresholds: DEFAULT_THRESHOLDS.rise,
+  recursive: false,
+  serviceField: ['service'],
+  timestampField: ['timestamp'],
+  messageField: ['message'],
+  timestampUnit: 's',
+  strict: false,
+  diagnostics: 'text',
 } as const;
 
 /**
@@ -67,7 +80,7 @@ export const RUN_OPTION_SPECS = {
   once: { flag: '--once', description: 'read what the source holds now, emit, exit', parse: flag },
   task: {
     flag: '--task <names>',
-    description: 'comma-separated task names to run',
+    description: `comma-separated task names to run: ${TASK_NAMES.join(', ')}`,
     parse: taskNames,
     shownDefault: 'all six',
   },
@@ -235,13 +248,74 @@ export const RUN_OPTION_SPECS = {
     parse: thresholdPair,
     shownDefault: pairText(DEFAULTS.riseThresholds),
   },
+  metrics: {
+    flag: '--metrics <[host:]port>',
+    description: 'serve /metrics (Prometheus text) and /healthz over HTTP; a bare port is loopback',
+    parse: listenAddress,
+  },
+  recursive: {
+    flag: '--recursive',
+    description: 'also read the subdirectories of the source',
+    parse: flag,
+  },
+  include: {
+    flag: '--include <glob>',
+    description: 'read only the files whose path under the source matches (repeatable)',
+    parse: globs,
+    repeatable: true,
+    shownDefault: '*.json, *.ndjson, *.jsonl, and each .gz',
+  },
+  exclude: {
+    flag: '--exclude <glob>',
+    description: 'skip the files whose path under the source matches (repeatable)',
+    parse: globs,
+    repeatable: true,
+  },
+  serviceField: {
+    flag: '--service-field <name>',
+    description: "the event's service field (a dotted path reaches into nested objects)",
+    parse: fieldPath,
+    shownDefault: 'service',
+  },
+  timestampField: {
+    flag: '--timestamp-field <name>',
+    description: "the event's timestamp field (a dotted path reaches into nested objects)",
+    parse: fieldPath,
+    shownDefault: 'timestamp',
+  },
+  messageField: {
+    flag: '--message-field <name>',
+    description: "the event's message field (a dotted path reaches into nested objects)",
+    parse: fieldPath,
+    shownDefault: 'message',
+  },
+  timestampUnit: {
+    flag: '--timestamp-unit <unit>',
+    description: 'numeric timestamps in epoch seconds (s) or milliseconds (ms)',
+    parse: oneOf('s', 'ms'),
+    shownDefault: 's',
+  },
+  strict: {
+    flag: '--strict',
+    description: 'exit status 1 at the end when any file or event was invalid',
+    parse: flag,
+  },
+  diagnostics: {
+    flag: '--diagnostics <format>',
+    description: 'diagnostics on stderr: text lines, or json (one object per line)',
+    parse: oneOf('text', 'json'),
+    shownDefault: 'text',
+  },
 } satisfies Record<string, OptionSpec<unknown>>;
 
 type Specs = typeof RUN_OPTION_SPECS;
 export type RunOptionName = keyof Specs;
 type Parsed = { [K in RunOptionName]: ReturnType<Specs[K]['parse']> };
 
-/** The options of `run` and `dashboard`, resolved: flags, then config file, then defaults. */
+/**
+ * The options of `run` and `dashboard`, resolved: flags, then environment variables, then
+ * the config file, then defaults.
+ */
 export interface RunOptions extends Partial<Parsed> {
   readonly once: boolean;
   readonly task: TaskName[];
@@ -259,33 +333,54 @@ export interface RunOptions extends Partial<Parsed> {
   readonly checkpointInterval: number;
   readonly failureThresholds: { readonly warn: number; readonly critical: number };
   readonly riseThresholds: { readonly warn: number; readonly critical: number };
+  readonly recursive: boolean;
+  readonly serviceField: readonly string[];
+  readonly timestampField: readonly string[];
+  readonly messageField: readonly string[];
+  readonly timestampUnit: 's' | 'ms';
+  readonly strict: boolean;
+  readonly diagnostics: 'text' | 'json';
 }
 
 function pairText({ warn, critical }: { warn: number; critical: number }): string {
   return `${warn},${critical}`;
 }
 
+/** The variable that names a config file when --config is not given. */
+export const CONFIG_VARIABLE = environmentName('config');
+
 /**
- * Merges the flags given on the command line with a --config file (flags win) and checks
- * every value. Errors name the flag (or the config file and key) and the problem.
+ * Merges the flags given on the command line, the `LOGSTREAM_*` variables of `env` and a
+ * config file (--config or LOGSTREAM_CONFIG) — flags win over variables, variables over the
+ * file — and checks every value. Errors name the flag, the variable, or the config file and
+ * key, and the problem.
  */
 export function resolveRunOptions(
   flags: Record<string, unknown>,
   isFromCommandLine: (name: string) => boolean,
+  env: NodeJS.ProcessEnv = process.env,
 ): RunOptions {
+  const configFromEnv = environmentValue(env[CONFIG_VARIABLE], 'text');
   const config =
-    flags.config === undefined
-      ? { file: '', values: new Map<string, unknown>() }
-      : readConfig(String(flags.config));
+    flags.config !== undefined
+      ? readConfig(String(flags.config), '--config')
+      : typeof configFromEnv === 'string'
+        ? readConfig(configFromEnv, CONFIG_VARIABLE)
+        : { file: '', values: new Map<string, unknown>() };
   const resolved: Record<string, unknown> = { ...DEFAULTS, task: [...DEFAULTS.task] };
   for (const [name, spec] of Object.entries(RUN_OPTION_SPECS)) {
     const fromFlag = isFromCommandLine(name) && flags[name] !== undefined;
-    const value = fromFlag ? flags[name] : config.values.get(name);
-    if (value === undefined) continue;
+    const variable = environmentName(name);
+    let where = fromFlag ? spec.flag.split(' ')[0] : variable;
     try {
+      let value = fromFlag ? flags[name] : environmentValue(env[variable], environmentKind(spec));
+      if (value === undefined) {
+        value = config.values.get(name);
+        where = `${config.file}: ${name}`;
+      }
+      if (value === undefined) continue;
       resolved[name] = spec.parse(value);
     } catch (error) {
-      const where = fromFlag ? spec.flag.split(' ')[0] : `${config.file}: ${name}`;
       throw new UsageError(`${where}: ${(error as Error).message}`);
     }
   }
@@ -313,28 +408,35 @@ export function resolveRunOptions(
   return options;
 }
 
-function readConfig(file: string): { file: string; values: Map<string, unknown> } {
+/** How an option's variable is read: a boolean, a list (repeatable), or the text itself. */
+function environmentKind(spec: OptionSpec<unknown>): EnvironmentKind {
+  if (spec.parse === flag) return 'flag';
+  return spec.repeatable ? 'list' : 'text';
+}
+
+/** `origin`: what named the file (`--config` or the variable), for the messages. */
+function readConfig(file: string, origin: string): { file: string; values: Map<string, unknown> } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new UsageError(
-      `--config ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+      `${origin} ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
     );
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`--config ${file}: not valid JSON (${(error as Error).message})`);
+    throw new UsageError(`${origin} ${file}: not valid JSON (${(error as Error).message})`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UsageError(`--config ${file}: must hold a JSON object of options`);
+    throw new UsageError(`${origin} ${file}: must hold a JSON object of options`);
   }
   const values = new Map(Object.entries(value));
   for (const key of values.keys()) {
     if (!(key in RUN_OPTION_SPECS) || key === 'config') {
-      throw new UsageError(`--config ${file}: unknown option '${key}'`);
+      throw new UsageError(`${origin} ${file}: unknown option '${key}'`);
     }
   }
   return { file, values };

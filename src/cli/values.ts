@@ -85,27 +85,52 @@ export const flag: Parse<boolean> = (value) => {
   return value;
 };
 
+/**
+ * The values a parser accepts, where it names them: what shell completion offers. `list`:
+ * several of them, comma-separated.
+ */
+export interface Choices {
+  readonly values: readonly string[];
+  readonly list: boolean;
+}
+
+const CHOICES = new WeakMap<Parse<unknown>, Choices>();
+
+function withChoices<T>(parse: Parse<T>, values: readonly string[], list = false): Parse<T> {
+  CHOICES.set(parse, { values, list });
+  return parse;
+}
+
+/** The values `parse` accepts, when it names them (see {@link oneOf}, {@link taskNames}). */
+export function choicesOf(parse: Parse<unknown>): Choices | undefined {
+  return CHOICES.get(parse);
+}
+
 /** Comma-separated task names (a config file may give an array). */
-export const taskNames: Parse<TaskName[]> = (value) => {
-  const names = (Array.isArray(value) ? value.map(String) : String(value).split(','))
-    .map((name) => name.trim())
-    .filter((name) => name.length > 0);
-  if (names.length === 0) throw new UsageError('names no task');
-  for (const name of names) {
-    if (!TASK_NAMES.includes(name as TaskName)) {
-      throw new UsageError(`unknown task '${name}' (tasks: ${TASK_NAMES.join(', ')})`);
+export const taskNames: Parse<TaskName[]> = withChoices(
+  (value) => {
+    const names = (Array.isArray(value) ? value.map(String) : String(value).split(','))
+      .map((name) => name.trim())
+      .filter((name) => name.length > 0);
+    if (names.length === 0) throw new UsageError('names no task');
+    for (const name of names) {
+      if (!TASK_NAMES.includes(name as TaskName)) {
+        throw new UsageError(`unknown task '${name}' (tasks: ${TASK_NAMES.join(', ')})`);
+      }
     }
-  }
-  return TASK_NAMES.filter((name) => names.includes(name));
-};
+    return TASK_NAMES.filter((name) => names.includes(name));
+  },
+  TASK_NAMES,
+  true,
+);
 
 export function oneOf<T extends string>(...choices: T[]): Parse<T> {
-  return (value) => {
+  return withChoices((value) => {
     const text = String(value).trim();
     if (!choices.includes(text as T))
       throw new UsageError(`'${text}' is not one of ${choices.join(', ')}`);
     return text as T;
-  };
+  }, choices);
 }
 
 /** A number of threads, or `auto` (one per core when the input is large). */
@@ -134,4 +159,41 @@ export const thresholdPair: Parse<{ warn: number; critical: number }> = (value) 
     throw new UsageError(`'${text}': the warning rate must not be above the critical one`);
   }
   return { warn: warn!, critical: critical! };
+};
+
+/**
+ * Where `--metrics` listens: `port`, `host:port` or `[v6]:port`. A bare port listens on the
+ * loopback address only: metrics are served to a scraper on the same machine unless a host
+ * is named (`0.0.0.0:9464` for every interface). Port 0 picks a free one.
+ */
+export const listenAddress: Parse<{ host: string; port: number }> = (value) => {
+  const text = String(value).trim();
+  const match = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):)?(\d+)$/.exec(text);
+  const port = Number(match?.[2]);
+  if (!match || !Number.isInteger(port) || port > 65_535) {
+    throw new UsageError(`'${text}' is not a port or host:port (like 9464 or 0.0.0.0:9464)`);
+  }
+  const host = match[1] === undefined ? '127.0.0.1' : match[1].replace(/^\[|\]$/g, '');
+  return { host, port };
+};
+
+/** Globs given once or more (a config file may give an array): every one kept, in order. */
+export const globs: Parse<string[]> = (value) => {
+  const list = Array.isArray(value) ? value : [value];
+  const patterns = list.map((item) => {
+    if (typeof item !== 'string' || item.trim() === '') throw new UsageError('expects a glob');
+    return item;
+  });
+  if (patterns.length === 0) throw new UsageError('expects a glob');
+  return patterns;
+};
+
+/** A field name, or a dotted path into nested objects (`msg.text`): its parts. */
+export const fieldPath: Parse<readonly string[]> = (value) => {
+  const text = String(value);
+  const parts = text.split('.');
+  if (text.trim() === '' || parts.some((part) => part === '')) {
+    throw new UsageError(`'${text}' is not a field name or a dotted path (like msg.text)`);
+  }
+  return parts;
 };

@@ -3,13 +3,15 @@ import { ReadStream } from 'node:tty';
 import { Subject } from 'rxjs';
 import type { RunOptions } from '../cli/run-options.js';
 import { renderDashboard } from '../dashboard/index.js';
+import { ProblemTally } from '../problems.js';
 import { SourceMonitor } from '../source-stats.js';
 import { openTopology } from '../topology.js';
 import { UsageError } from '../usage-error.js';
 
 /**
  * `logstream dashboard`: one screen subscribed to every selected task. Resolves with the exit
- * status when the user quits (q, Ctrl-C) or a signal arrives. It draws on stdout, which must
+ * status when the user quits (q, Ctrl-C) or a signal arrives (1 with `--strict` after
+ * invalid input). It draws on stdout, which must
  * be a terminal; its keys come from standard input when that is the terminal, else (events
  * piped in with `-`, or stdin redirected) from the controlling terminal, /dev/tty.
  */
@@ -40,8 +42,12 @@ async function showDashboard(
   keys: ReadStream | undefined,
 ): Promise<number> {
   const monitor = new SourceMonitor();
+  const tally = new ProblemTally();
   const topology = await openTopology(source, options, {
-    onProblem: monitor.problem,
+    onProblem: (problem) => {
+      tally.add(problem);
+      monitor.problem(problem);
+    },
     onBatch: monitor.batch,
     stop: quit,
   });
@@ -85,7 +91,7 @@ async function showDashboard(
     monitor.complete();
     await topology.close();
   }
-  return 0;
+  return tally.exitStatus(options.strict);
 }
 
 /** The dashboard's key input: `stream` for Ink (undefined: process.stdin), and its closing. */

@@ -23,6 +23,12 @@ export async function generateCommand(
   dir: string,
   flags: Record<string, unknown>,
 ): Promise<number> {
+  // Elsewhere `-` is standard input or output; here it would be a directory named `-`.
+  if (dir === '-') {
+    throw new UsageError(
+      'generate: - is not a directory: generate writes files into one (like logstream generate data/)',
+    );
+  }
   const files = option('--files', () => nonNegativeInteger(flags.files));
   const events = option('--events', () => positiveInteger(flags.events));
   const delay = option('--delay', () => nonNegativeDuration(flags.delay));

@@ -1,19 +1,24 @@
 import { Subject } from 'rxjs';
 import type { RunOptions } from '../cli/run-options.js';
 import { NdjsonSink } from '../ndjson-sink.js';
-import { reportProblem } from '../problems.js';
+import { ProblemTally, reportProblem } from '../problems.js';
 import { openTopology } from '../topology.js';
 
 /**
  * `logstream run`: the selected tasks as NDJSON records on stdout, diagnostics on stderr.
  * Resolves with the exit status once the source has ended (`--once`), a signal asked to stop,
- * or stdout was closed by its reader; then writes `--save-state`.
+ * or stdout was closed by its reader; then writes `--save-state`. With `--strict`, the status
+ * is 1 when any file or event was invalid.
  */
 export async function runCommand(source: string, options: RunOptions): Promise<number> {
   const stop = new Subject<void>();
   const sink = new NdjsonSink(process.stdout, () => stop.next());
+  const tally = new ProblemTally();
   const topology = await openTopology(source, options, {
-    onProblem: (p) => reportProblem(p),
+    onProblem: (problem) => {
+      tally.add(problem);
+      reportProblem(problem, process.stderr, options.diagnostics);
+    },
     ready: sink.ready,
     delivered: sink.delivered,
     stop,
@@ -42,5 +47,5 @@ export async function runCommand(source: string, options: RunOptions): Promise<n
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     await topology.close();
   }
-  return 0;
+  return tally.exitStatus(options.strict);
 }

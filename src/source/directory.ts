@@ -1,5 +1,5 @@
-import { lstatSync, type Stats } from 'node:fs';
-import { readdir, realpath } from 'node:fs/promises';
+import { lstatSync, realpathSync, type Stats } from 'node:fs';
+import { lstat, realpath } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Observable } from 'rxjs';
@@ -7,15 +7,27 @@ import { EventBatch } from '../../operators/batch.js';
 import { compareText } from '../../operators/records.js';
 import { DirectoryWatcher } from './directory-watcher.js';
 import { type FileCursor, FileCursors } from './file-cursors.js';
+import { FileFilter } from './file-filter.js';
 import { FINGERPRINT_BYTES, fingerprintOf, startsAsBefore } from './file-identity.js';
-import { type FileKind, fileKind } from './file-kind.js';
+import type { FileType } from './file-kind.js';
+import {
+  COMPRESSED_LIMIT,
+  compressedLines,
+  GzipError,
+  gunzipWhole,
+  TOO_LARGE_DECOMPRESSED,
+} from './gzip.js';
 import { type JsonRead, readJsonDocument, splitLargeArray, WHOLE_FILE_LIMIT } from './json.js';
+import { listTree, parentOf } from './list-tree.js';
 import { type LinesRead, type NdjsonChunk, NdjsonTail } from './ndjson.js';
 import { OpenFile } from './open-file.js';
 import type { FileScanner, SourceBatch, SourceOptions } from './types.js';
 import { badUtf8Reason, type InvalidValue, summarizeInvalid } from './validate-values.js';
 
-/** How long a `.json` file that does not parse must stay unchanged before it is broken. */
+/**
+ * How long a `.json` file that does not parse, or a compressed file that does not decompress
+ * to its end, must stay unchanged before it is broken.
+ */
 export const SETTLE_MS = 2000;
 
 /**
@@ -27,15 +39,29 @@ export const SETTLE_MS = 2000;
  * as `--once` ends: the lines without their newline are read too, then it completes.
  * Unsubscribing closes the watcher, the timers and the open file.
  *
+ * Which files are read is the {@link FileFilter}'s choice (`--include`, `--exclude`); with
+ * `--recursive` the subdirectories are read too, at start and as they appear, each file named
+ * by its path under the directory (`2026/12/app.ndjson`): the `file` of its batches and
+ * problems, and the name its cursor is kept under. A directory where the first listing finds
+ * nothing to read says so once (a `warning` of file `.`), naming what it looked for.
+ *
+ * A compressed file (`.gz`) is decompressed as it is read, never held whole (a `.json.gz`
+ * is, decompressed, as a `.json` file is), and read once: when it has been read to its end it
+ * is not read again while it is the same file (by its identity), only a notice says it
+ * changed. One that ends before its compressed stream does is being written: its complete
+ * lines are read, and it is looked at again once it has stopped changing, reported broken if
+ * it is still cut short then (see {@link SETTLE_MS}).
+ *
  * Symbolic links are never opened, at start and while following alike: a link to a log file
  * of the directory is another name of it, read once under its own name (silently); any other
- * link (out of the directory, into a subdirectory, to another kind of file, to nothing) is
+ * link (out of the directory, to a directory, to another kind of file, to nothing) is
  * skipped with a notice that names the link, never its target. FIFOs, sockets and devices are
  * skipped with a notice, never opened for a blocking read.
  */
 export function directorySource(dir: string, options: SourceOptions): Observable<SourceBatch> {
+  const filter = new FileFilter(options);
   return new Observable<SourceBatch>((subscriber) => {
-    const reader = new DirectoryReader(dir, options, (batch) => subscriber.next(batch));
+    const reader = new DirectoryReader(dir, options, filter, (batch) => subscriber.next(batch));
     const stop = options.stop?.subscribe(() => reader.stop());
     reader.run().then(
       () => subscriber.complete(),
@@ -73,6 +99,7 @@ class DirectoryReader {
   constructor(
     private readonly dir: string,
     private readonly options: SourceOptions,
+    private readonly filter: FileFilter,
     private readonly emit: (batch: SourceBatch) => void,
   ) {
     this.readers = options.pool;
@@ -83,21 +110,17 @@ class DirectoryReader {
   async run(): Promise<void> {
     this.root = await realpath(this.dir);
     if (this.options.follow) {
-      this.watcher = await DirectoryWatcher.start(
-        this.dir,
-        (name) => fileKind(name) !== undefined,
-        {
-          onFile: (name) => this.enqueue(name),
-          onDirectory: (removed) => {
-            if (removed) this.warn('.', 'the directory was removed: waiting for it to come back');
-            else {
-              this.warn('.', 'the directory is back: reading it again');
-              void this.enqueuePresent();
-            }
-          },
-          onError: (reason) => this.warn('.', reason),
+      this.watcher = await DirectoryWatcher.start(this.dir, this.filter, {
+        onFile: (name) => this.enqueue(name),
+        onDirectory: (removed) => {
+          if (removed) this.warn('.', 'the directory was removed: waiting for it to come back');
+          else {
+            this.warn('.', 'the directory is back: reading it again');
+            void this.enqueuePresent();
+          }
         },
-      );
+        onError: (reason) => this.warn('.', reason),
+      });
     }
     // Files the watcher told of while the directory was listed come after the files listed,
     // which are in order of modification time (those among them included).
@@ -105,7 +128,8 @@ class DirectoryReader {
     const toldMeanwhile = [...this.queue];
     this.queue.clear();
     this.queuedJson.clear();
-    for (const name of [...present, ...toldMeanwhile]) this.addToQueue(name);
+    for (const name of [...present.names, ...toldMeanwhile]) this.addToQueue(name);
+    if (this.queue.size === 0) this.warn('.', present.nothingToRead);
     while (!this.closed && !this.stopping) {
       const next = this.queue.values().next();
       if (next.done) {
@@ -173,30 +197,40 @@ class DirectoryReader {
 
   private addToQueue(name: string): void {
     this.queue.add(name);
-    if (fileKind(name) === 'json') this.queuedJson.add(name);
+    const type = this.filter.typeOf(name);
+    // A compressed one is read ahead only by a reader thread: decompressed, here, when its turn comes.
+    if (type?.kind === 'json' && (!type.compressed || this.readers)) this.queuedJson.add(name);
   }
 
   private async enqueuePresent(): Promise<void> {
     try {
-      for (const name of await this.filesPresent()) this.enqueue(name);
+      for (const name of (await this.filesPresent()).names) this.enqueue(name);
     } catch (error) {
       this.warn('.', describeError(error));
     }
   }
 
-  private async filesPresent(): Promise<string[]> {
-    const entries = await readdir(this.dir, { withFileTypes: true });
+  /**
+   * The names to read now, in order of modification time, then name: the files the filter
+   * accepts, and the symbolic links where subdirectories are entered (perhaps to a
+   * directory: {@link skipLink} says so); and the notice to give if there are none.
+   */
+  private async filesPresent(): Promise<{ names: string[]; nothingToRead: string }> {
+    const listing = await listTree(this.dir, this.filter);
     const files: { name: string; mtime: number }[] = [];
-    for (const entry of entries) {
-      if (entry.isDirectory() || fileKind(entry.name) === undefined) continue;
+    for (const name of [...listing.files, ...listing.otherLinks]) {
       try {
-        files.push({ name: entry.name, mtime: lstatSync(join(this.dir, entry.name)).mtimeMs });
+        files.push({ name, mtime: lstatSync(join(this.dir, name)).mtimeMs });
       } catch {
         // Removed between readdir and stat: nothing to read.
       }
     }
     files.sort((a, b) => a.mtime - b.mtime || compareText(a.name, b.name));
-    return files.map((file) => file.name);
+    const nothingToRead = this.filter.nothingToRead(
+      listing.ignoredFiles,
+      listing.subdirectoriesSkipped,
+    );
+    return { names: files.map((file) => file.name), nothingToRead };
   }
 
   /**
@@ -255,9 +289,13 @@ class DirectoryReader {
       const stats = handle.stat();
       if (!stats.isFile()) return this.skip(name, NOT_REGULAR);
       this.skipped.delete(name);
-      const kind = fileKind(name)!;
-      const cursor = this.cursorFor(name, kind, handle, stats);
-      if (kind === 'json') await this.readJson(cursor, handle, stats, ahead);
+      const type = this.filter.typeOf(name);
+      if (type === undefined) return; // A name told only in case it was a link.
+      // Being written (see readCompressed): looked at again when its timer says, not before.
+      if (type.compressed && this.timers.has(name)) return;
+      const cursor = this.cursorFor(name, type, handle, stats);
+      if (type.compressed) await this.readCompressed(cursor, handle, stats, ahead);
+      else if (type.kind === 'json') await this.readJson(cursor, handle, stats, ahead);
       else await this.readNdjson(this.kept(cursor), handle, stats);
     } catch (error) {
       if (this.closed) return; // Unsubscribed while reading: nothing to report.
@@ -278,28 +316,57 @@ class DirectoryReader {
    */
   private async openLogFile(name: string): Promise<OpenFile | undefined> {
     const path = join(this.dir, name);
+    // The open refuses a link only as the last part of the path: a subdirectory of the path
+    // replaced by a link since it was listed would be gone through. Its link is looked at
+    // where it is (a link to a directory: skipped with a notice); this name is passed over.
+    const parent = parentOf(name);
+    if (parent !== '' && realpathSync(join(this.dir, parent)) !== join(this.root!, parent)) {
+      return undefined;
+    }
     const entry = lstatSync(path);
     if (entry.isSymbolicLink()) return this.skipLink(name, path);
+    // A directory named like a log file: entered (by the listing and the watcher) or not, as
+    // subdirectories are, never a file to read.
+    if (entry.isDirectory()) return undefined;
     if (!entry.isFile()) return this.skip(name, NOT_REGULAR);
     return OpenFile.open(path);
   }
 
   /**
-   * A symbolic link is not read: one to a log file of this directory names a file read under
-   * its own name (the link adds nothing, so it is passed over silently); any other is skipped
-   * with a notice. The notice never names the target: that is outside what was asked for.
+   * A symbolic link is not read: one to a log file of this directory (or, with `--recursive`,
+   * of its tree) names a file read under its own name (the link adds nothing, so it is passed
+   * over silently); one to a directory is never entered; any other is skipped with a notice.
+   * The notice never names the target: that is outside what was asked for.
    */
   private async skipLink(name: string, path: string): Promise<undefined> {
+    // Where subdirectories are entered, any link is looked at, for one to a directory; a
+    // link not named as a file to read is passed over silently otherwise, as any such file.
+    const named = this.filter.accepts(name);
     const target = await realpath(path).catch(() => undefined);
-    if (target === undefined) return this.skip(name, 'a symbolic link to nothing');
-    if (!isInside(this.root!, target)) {
+    if (target === undefined)
+      return named ? this.skip(name, 'a symbolic link to nothing') : undefined;
+    if ((await lstat(target).catch(() => undefined))?.isDirectory()) {
+      return this.skip(name, 'a symbolic link to a directory: not followed');
+    }
+    if (!named) return undefined;
+    const inside = pathInside(this.root!, target, this.filter.recursive);
+    if (inside === undefined) {
       return this.skip(name, 'a symbolic link out of the directory: not followed');
     }
-    if (fileKind(target) === undefined) {
+    if (!this.isRead(inside)) {
       return this.skip(name, 'a symbolic link to a file that is not a log file: not followed');
     }
     this.skipped.delete(name);
     return undefined;
+  }
+
+  /** Whether the file at `path` (under the source) is read: accepted, in a directory entered. */
+  private isRead(path: string): boolean {
+    if (!this.filter.accepts(path)) return false;
+    for (let parent = parentOf(path); parent !== ''; parent = parentOf(parent)) {
+      if (!this.filter.enters(parent)) return false;
+    }
+    return true;
   }
 
   /**
@@ -308,16 +375,22 @@ class DirectoryReader {
    * under it still starts as that one did (a longer version of it, written atomically); else
    * a fresh cursor at its start, not kept yet ({@link kept} keeps it).
    */
-  private cursorFor(name: string, kind: FileKind, handle: OpenFile, stats: Stats): FileCursor {
+  private cursorFor(name: string, type: FileType, handle: OpenFile, stats: Stats): FileCursor {
     const known = this.cursors.at(stats.dev, stats.ino);
-    if (known?.kind === kind && startsAsBefore(handle, stats.size, known.fingerprint)) {
+    if (
+      known?.kind === type.kind &&
+      known.compressed === type.compressed &&
+      startsAsBefore(handle, stats.size, known.fingerprint)
+    ) {
       if (known.name !== name) this.cursors.move(known, name, stats.dev, stats.ino);
       this.growFingerprint(known, handle, stats.size);
       return known;
     }
-    const named = kind === 'json' ? this.cursors.named(name) : undefined;
+    // A compressed file replaced by another is a new file, read from its start.
+    const named = type.kind === 'json' && !type.compressed ? this.cursors.named(name) : undefined;
     if (
       named?.kind === 'json' &&
+      !named.compressed &&
       named !== known &&
       startsAsBefore(handle, stats.size, named.fingerprint)
     ) {
@@ -325,8 +398,8 @@ class DirectoryReader {
       this.growFingerprint(named, handle, stats.size);
       return named;
     }
-    const fingerprint = fingerprintOf(handle, stats.size, kind);
-    return FileCursors.fresh(name, kind, stats.dev, stats.ino, fingerprint);
+    const fingerprint = fingerprintOf(handle, stats.size, type);
+    return FileCursors.fresh(name, type, stats.dev, stats.ino, fingerprint);
   }
 
   /**
@@ -346,7 +419,7 @@ class DirectoryReader {
   /** A file fingerprinted while short gets the fingerprint of its first bytes once it has them. */
   private growFingerprint(cursor: FileCursor, handle: OpenFile, size: number): void {
     if (cursor.fingerprint.bytes < FINGERPRINT_BYTES && size > cursor.fingerprint.bytes) {
-      cursor.fingerprint = fingerprintOf(handle, size, cursor.kind);
+      cursor.fingerprint = fingerprintOf(handle, size, cursor);
     }
   }
 
@@ -359,7 +432,7 @@ class DirectoryReader {
     if (this.readers) {
       // The reader thread opens it as the reader here does (no link, no blocking on a FIFO)
       // and refuses anything but a regular file: the read is then done again, here.
-      const { size, mtimeMs, read } = await this.readers.scan(path, first);
+      const { size, mtimeMs, read } = await this.readers.scan(path, first, this.options.fields);
       return { size, mtimeMs, scanned: read && { first, read } };
     }
     const handle = OpenFile.open(path);
@@ -398,7 +471,7 @@ class DirectoryReader {
     const readFrom = async (first: number) => {
       if (file.scanned?.first === first) return file.scanned.read;
       bytes ??= await handle.readFile();
-      return readJsonDocument(bytes, first);
+      return readJsonDocument(bytes, first, Date.now, this.options.fields);
     };
     let document = await readFrom(cursor.consumed);
     if (!document.ok) {
@@ -428,7 +501,12 @@ class DirectoryReader {
     cursor.signature = signature;
     // Too large to parse whole, so its complete elements are read even while it is being
     // written; `consumed` keeps them from being read twice when it grows.
-    for await (const part of splitLargeArray(handle, stats.size, cursor.consumed)) {
+    for await (const part of splitLargeArray(
+      handle,
+      stats.size,
+      cursor.consumed,
+      this.options.fields,
+    )) {
       if ('error' in part) {
         if (!this.recheckUnsettled(cursor.name, stats.mtimeMs)) {
           return this.broken(cursor.name, part.error);
@@ -447,6 +525,105 @@ class DirectoryReader {
     }
   }
 
+  /**
+   * A compressed file: read once, to its end. Unchanged since, it is passed over; changed but
+   * still the same file (by its identity: appended to, touched), it is not read again, with a
+   * notice once. One that does not decompress to its end yet is being written: its complete
+   * lines are read (NDJSON), and it is looked at again once it has been unchanged for
+   * {@link SETTLE_MS} (not at each of its writes: each look decompresses it from its start),
+   * broken if it still does not decompress then.
+   */
+  private async readCompressed(
+    cursor: FileCursor,
+    handle: OpenFile,
+    stats: Stats,
+    ahead: Promise<JsonSnapshot> | undefined,
+  ): Promise<void> {
+    const signature = signatureOf(stats);
+    const state = cursor.signature;
+    if (state === signature || state === `${BROKEN}${signature}` || state === CHANGED) return;
+    if (state !== null && !state.startsWith(BROKEN)) {
+      cursor.signature = CHANGED;
+      return this.warn(
+        cursor.name,
+        'changed after it was read: a compressed file is read once (a new file in its place is read)',
+      );
+    }
+    const failure =
+      cursor.kind === 'json'
+        ? await this.readCompressedJson(cursor, handle, stats, signature, ahead)
+        : await this.readCompressedNdjson(cursor, handle, stats);
+    if (this.closed || this.stopping || failure === 'changed') return;
+    if (failure !== undefined) {
+      if (failure !== TOO_LARGE_DECOMPRESSED && this.recheckUnsettled(cursor.name, stats.mtimeMs)) {
+        return;
+      }
+      // Read again should it change (written on, at last), as a `.json` file that did not parse.
+      this.kept(cursor).signature = `${BROKEN}${signature}`;
+      return this.broken(cursor.name, failure);
+    }
+    this.kept(cursor).signature = signature;
+  }
+
+  /**
+   * Reads a compressed NDJSON file from the line after the last one read; the reason it
+   * could not be read to its end, if so.
+   */
+  private async readCompressedNdjson(
+    cursor: FileCursor,
+    handle: OpenFile,
+    stats: Stats,
+  ): Promise<string | undefined> {
+    this.kept(cursor);
+    try {
+      for await (const chunk of compressedLines(handle, stats.size, cursor, this.options.fields)) {
+        this.emitNdjson(cursor, chunk);
+        await this.betweenBatches();
+        if (this.closed || this.stopping) return undefined;
+      }
+    } catch (error) {
+      if (error instanceof GzipError) return error.message;
+      throw error;
+    }
+    return undefined;
+  }
+
+  /**
+   * Reads a compressed `.json` file, decompressed whole (on a reader thread, when it was read
+   * ahead there); the reason it could not be read, if so, or `changed` when it changed while
+   * it was read (it is looked at again).
+   */
+  private async readCompressedJson(
+    cursor: FileCursor,
+    handle: OpenFile,
+    stats: Stats,
+    signature: string,
+    ahead: Promise<JsonSnapshot> | undefined,
+  ): Promise<string | 'changed' | undefined> {
+    let file = await ahead?.catch(() => undefined);
+    let document: JsonRead;
+    if (file?.scanned?.first === 0 && signatureOf(file) === signature) {
+      document = file.scanned.read;
+    } else {
+      if (stats.size > COMPRESSED_LIMIT) return TOO_LARGE_DECOMPRESSED;
+      file = { size: stats.size, mtimeMs: stats.mtimeMs, bytes: await handle.readFile() };
+      if (file.bytes?.length !== stats.size) {
+        this.recheckLater(cursor.name, RECHECK_CHANGED_MS);
+        return 'changed';
+      }
+      const content = await gunzipWhole(file.bytes);
+      if (!content.ok) return content.reason;
+      document = readJsonDocument(content.bytes, 0, Date.now, this.options.fields);
+    }
+    if (this.closed) return undefined;
+    if (!document.ok) return document.reason;
+    if (document.badUtf8) this.warn(cursor.name, badUtf8Reason());
+    this.kept(cursor);
+    for (const part of document.parts) this.emitBatch(cursor.name, part.batch, part.invalid);
+    cursor.consumed = document.count;
+    return undefined;
+  }
+
   private async readNdjson(cursor: FileCursor, handle: OpenFile, stats: Stats): Promise<void> {
     if (stats.size < cursor.offset) {
       this.warn(cursor.name, 'truncated: read again from the start');
@@ -456,7 +633,7 @@ class DirectoryReader {
     }
     // Cut inside the line without its newline: that line is read again from its start.
     if (cursor.tail !== undefined && stats.size < cursor.tail.bytesRead) cursor.tail = undefined;
-    const tail = cursor.tail ?? new NdjsonTail(cursor);
+    const tail = cursor.tail ?? new NdjsonTail(cursor, this.options.fields);
     if (stats.size === tail.bytesRead) return;
     cursor.tail = tail;
     for await (const chunk of tail.read(handle, stats.size, !this.options.follow)) {
@@ -475,8 +652,8 @@ class DirectoryReader {
   }
 
   private emitBatch(file: string, batch: EventBatch, invalid: readonly InvalidValue[]): void {
-    for (const { reason, count } of summarizeInvalid(invalid)) {
-      this.options.onProblem({ kind: 'invalid', file, reason, count });
+    for (const summary of summarizeInvalid(invalid)) {
+      this.options.onProblem({ kind: 'invalid', file, ...summary });
     }
     if (batch.length === 0) return;
     this.index += 1;
@@ -525,6 +702,14 @@ class DirectoryReader {
 
 const NOT_REGULAR = 'not a regular file (a FIFO, socket or device)';
 
+/**
+ * The {@link FileCursor.signature} of a compressed file reported broken at the signature that
+ * follows (read again when it changes), and of one that changed after it was read whole (told
+ * once, never read again while it is the same file).
+ */
+const BROKEN = 'broken ';
+const CHANGED = 'changed';
+
 /** How soon a file that changed while it was being looked at is looked at again. */
 const RECHECK_CHANGED_MS = 50;
 
@@ -561,12 +746,15 @@ function signatureOf(file: { readonly size: number; readonly mtimeMs: number }):
   return `${file.size}:${file.mtimeMs}`;
 }
 
-/** Whether `path` names an entry of the directory `root` itself, not of a subdirectory. */
-function isInside(root: string, path: string): boolean {
+/**
+ * The path of `path` under the directory `root`, `/`-separated, when it is an entry of it
+ * (or, with `recursive`, of any of its subdirectories); `undefined` when it is not.
+ */
+function pathInside(root: string, path: string, recursive: boolean): string | undefined {
   const inside = relative(root, path);
-  return (
-    inside !== '' && !inside.startsWith(`..${sep}`) && inside !== '..' && !inside.includes(sep)
-  );
+  if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`)) return undefined;
+  if (!recursive && inside.includes(sep)) return undefined;
+  return inside.split(sep).join('/');
 }
 
 function describeError(error: unknown): string {

@@ -1,24 +1,34 @@
 import { type Fingerprint, isFingerprint } from './file-identity.js';
-import type { FileKind } from './file-kind.js';
+import type { FileKind, FileType } from './file-kind.js';
 import type { NdjsonTail } from './ndjson.js';
 
 /**
  * How far one file has been read, and which file it is: its device and inode, and a
  * {@link Fingerprint} of its first bytes, so a renamed file is followed, and a file rewritten in
  * place or a new file on a reused inode is read from the start.
+ *
+ * A compressed file is read whole, once: its `signature` is set when it has been read to its
+ * end (or reported), and it is not read again while it stays the same file. Its `offset` and
+ * `lines` (NDJSON) count decompressed bytes and lines, so a compressed file stopped in the
+ * middle (at a checkpoint, or cut short while it was written) goes on at its next line.
  */
 export interface FileCursor {
-  /** The name it was last read under. */
+  /** The name it was last read under (relative to the source, `/`-separated). */
   name: string;
   readonly kind: FileKind;
+  /** gzip-compressed (`.gz`). */
+  readonly compressed: boolean;
   dev: number;
   ino: number;
   fingerprint: Fingerprint;
   /** `.json`: array elements already read (a growing array is read from here on). */
   consumed: number;
-  /** `.json`: size and mtime when last read or reported, to skip an unchanged file. */
+  /**
+   * `.json` and compressed files: size and mtime when last read (a compressed file: read to
+   * its end) or reported, to skip an unchanged file.
+   */
   signature: string | null;
-  /** NDJSON: the byte offset after the last complete line read. */
+  /** NDJSON: the byte offset after the last complete line read (compressed: decompressed bytes). */
   offset: number;
   /** NDJSON: lines read so far (for line numbers in reports). */
   lines: number;
@@ -52,12 +62,23 @@ export class FileCursors {
    */
   static fresh(
     name: string,
-    kind: FileKind,
+    { kind, compressed }: FileType,
     dev: number,
     ino: number,
     fingerprint: Fingerprint,
   ): FileCursor {
-    return { name, kind, dev, ino, fingerprint, consumed: 0, signature: null, offset: 0, lines: 0 };
+    return {
+      name,
+      kind,
+      compressed,
+      dev,
+      ino,
+      fingerprint,
+      consumed: 0,
+      signature: null,
+      offset: 0,
+      lines: 0,
+    };
   }
 
   /** Keeps `cursor` under its name and inode, replacing any other cursor under either. */
@@ -97,21 +118,24 @@ export class FileCursors {
   /** The cursors as JSON, for a checkpoint. */
   encode(): EncodedCursor[] {
     const encoded: EncodedCursor[] = [];
-    for (const {
-      name,
-      kind,
-      dev,
-      ino,
-      fingerprint,
-      consumed,
-      signature,
-      offset,
-      lines,
-    } of this.byInode.values()) {
+    for (const cursor of this.byInode.values()) {
+      const { name, kind, compressed, dev, ino, fingerprint, consumed, signature } = cursor;
+      // Plain files are written as before compressed ones existed: older checkpoints read alike.
+      const gz = compressed ? { compressed: true as const } : {};
       encoded.push(
         kind === 'json'
-          ? { name, kind, dev, ino, fingerprint, consumed, signature }
-          : { name, kind, dev, ino, fingerprint, offset, lines },
+          ? { name, kind, ...gz, dev, ino, fingerprint, consumed, signature }
+          : {
+              name,
+              kind,
+              ...gz,
+              dev,
+              ino,
+              fingerprint,
+              offset: cursor.offset,
+              lines: cursor.lines,
+              ...(compressed && { signature }),
+            },
       );
     }
     return encoded;
@@ -138,6 +162,7 @@ export type EncodedCursor =
   | {
       readonly name: string;
       readonly kind: 'json';
+      readonly compressed?: true;
       readonly dev: number;
       readonly ino: number;
       readonly fingerprint: Fingerprint;
@@ -147,11 +172,14 @@ export type EncodedCursor =
   | {
       readonly name: string;
       readonly kind: 'ndjson';
+      readonly compressed?: true;
       readonly dev: number;
       readonly ino: number;
       readonly fingerprint: Fingerprint;
       readonly offset: number;
       readonly lines: number;
+      /** Compressed files only: see {@link FileCursor.signature}. */
+      readonly signature?: string | null;
     };
 
 function decodeCursor(value: unknown): FileCursor | undefined {
@@ -159,16 +187,36 @@ function decodeCursor(value: unknown): FileCursor | undefined {
   const v = value as Record<string, unknown>;
   if (typeof v.name !== 'string' || !isCount(v.dev) || !isCount(v.ino)) return undefined;
   if (!isFingerprint(v.fingerprint)) return undefined;
+  if (v.compressed !== undefined && v.compressed !== true) return undefined;
+  const compressed = v.compressed === true;
+  const signature = v.signature ?? null;
+  if (signature !== null && typeof signature !== 'string') return undefined;
   if (v.kind === 'json') {
-    if (!isCount(v.consumed)) return undefined;
-    if (v.signature !== null && typeof v.signature !== 'string') return undefined;
-    const cursor = FileCursors.fresh(v.name, 'json', v.dev, v.ino, v.fingerprint);
-    return { ...cursor, consumed: v.consumed, signature: v.signature };
+    if (!isCount(v.consumed) || v.signature === undefined) return undefined;
+    const cursor = FileCursors.fresh(
+      v.name,
+      { kind: 'json', compressed },
+      v.dev,
+      v.ino,
+      v.fingerprint,
+    );
+    return { ...cursor, consumed: v.consumed, signature };
   }
   if (v.kind === 'ndjson') {
     if (!isCount(v.offset) || !isCount(v.lines)) return undefined;
-    const cursor = FileCursors.fresh(v.name, 'ndjson', v.dev, v.ino, v.fingerprint);
-    return { ...cursor, offset: v.offset, lines: v.lines };
+    const cursor = FileCursors.fresh(
+      v.name,
+      { kind: 'ndjson', compressed },
+      v.dev,
+      v.ino,
+      v.fingerprint,
+    );
+    return {
+      ...cursor,
+      offset: v.offset,
+      lines: v.lines,
+      signature: compressed ? signature : null,
+    };
   }
   return undefined;
 }

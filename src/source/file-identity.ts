@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readSync } from 'node:fs';
-import type { FileKind } from './file-kind.js';
+import type { FileType } from './file-kind.js';
 
 /** Bytes at the start of a file that tell it from another file under the same inode or name. */
 export const FINGERPRINT_BYTES = 1024;
@@ -22,14 +22,16 @@ export interface Fingerprint {
  * The fingerprint of the open file's first bytes (at most {@link FINGERPRINT_BYTES} of `size`).
  * A `.json` file grows by being written again with more elements, so its closing `]` (and the
  * whitespace around it) moves: its fingerprint stops before them, and a longer version of the
- * same array starts as the shorter one did.
+ * same array starts as the shorter one did. A compressed file's fingerprint is of its
+ * compressed bytes, taken as they are.
  */
 export function fingerprintOf(
   handle: { readonly fd: number },
   size: number,
-  kind: FileKind,
+  type: FileType,
 ): Fingerprint {
-  const end = kind === 'json' ? endBeforeClosingBracket(handle, size) : size;
+  const end =
+    type.kind === 'json' && !type.compressed ? endBeforeClosingBracket(handle, size) : size;
   const bytes = Math.min(end, FINGERPRINT_BYTES);
   return { bytes, hash: hashOfStart(handle, bytes) };
 }

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { EventBatch } from '../../operators/batch.js';
+import { type EventFields, STANDARD_FIELDS } from './event-fields.js';
 import type { PositionalFile } from './open-file.js';
 import { type ScanPart, scanJsonArray } from './scan-events.js';
 import {
@@ -50,14 +51,19 @@ export type JsonRead<Part = ScanPart> =
  * (the general path) for the exact reason when the file is not valid JSON. Timestamps are
  * bounded by `now` (see `validateValue` in validate-values.ts).
  */
-export function readJsonDocument(bytes: Buffer, first: number, now: Clock = Date.now): JsonRead {
-  const scan = scanJsonArray(bytes, { first, maxBatchElements: MAX_BATCH_ELEMENTS, now });
+export function readJsonDocument(
+  bytes: Buffer,
+  first: number,
+  now: Clock = Date.now,
+  fields: EventFields = STANDARD_FIELDS,
+): JsonRead {
+  const scan = scanJsonArray(bytes, { first, maxBatchElements: MAX_BATCH_ELEMENTS, now, fields });
   if (scan !== undefined) return { ok: true, ...scan };
   const document = parseJsonDocument(bytes);
   if (!document.ok) return document;
   // The scanner declines exactly the documents JSON.parse rejects; should they ever differ,
   // the general path still reads the file.
-  const parts = [...collectValues(document.values, first, now)].map((collector) => ({
+  const parts = [...collectValues(document.values, first, now, fields)].map((collector) => ({
     batch: EventBatch.fromParsed(collector.events),
     invalid: collector.invalid,
   }));
@@ -69,9 +75,10 @@ export function* collectValues(
   values: readonly unknown[],
   first: number,
   now: Clock = Date.now,
+  fields: EventFields = STANDARD_FIELDS,
 ): Generator<BatchCollector> {
   for (let start = first; start < values.length || start === first; start += MAX_BATCH_ELEMENTS) {
-    const collector = new BatchCollector(now);
+    const collector = new BatchCollector(now, fields);
     const end = Math.min(values.length, start + MAX_BATCH_ELEMENTS);
     for (let i = start; i < end; i++) collector.add(values[i], { index: i });
     yield collector;
@@ -93,6 +100,7 @@ export async function* splitLargeArray(
   handle: PositionalFile,
   size: number,
   first = 0,
+  fields: EventFields = STANDARD_FIELDS,
   now: Clock = Date.now,
 ): AsyncGenerator<{ collector: BatchCollector; next: number } | { error: string }> {
   const decoder = new TextDecoder('utf-8');
@@ -105,7 +113,7 @@ export async function* splitLargeArray(
   let escaped = false;
   const element = new ElementText();
   let index = 0;
-  let collector = new BatchCollector(now);
+  let collector = new BatchCollector(now, fields);
 
   /**
    * Validates the element just read into `element`. A single value that is not JSON makes the
@@ -186,7 +194,7 @@ export async function* splitLargeArray(
         if (c === 0x5d) state = 'after';
         if (collector.events.length + collector.invalid.length >= MAX_BATCH_ELEMENTS) {
           yield { collector, next: index };
-          collector = new BatchCollector(now);
+          collector = new BatchCollector(now, fields);
         }
       }
       if (closes && state === 'single') {

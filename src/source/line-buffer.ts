@@ -1,3 +1,4 @@
+import type { EventFields } from './event-fields.js';
 import { type NdjsonScan, scanNdjsonLines } from './scan-events.js';
 
 /**
@@ -15,6 +16,8 @@ export class LineBuffer {
     private readonly maxLines: number,
     /** Lines before the first byte pushed, for line numbers. */
     private lines = 0,
+    /** Where the event's fields are (default: the event model's). */
+    private readonly fields?: EventFields,
   ) {}
 
   /** Lines scanned so far, blank ones and those before the first push included. */
@@ -67,7 +70,7 @@ export class LineBuffer {
   *scan(all: boolean): Generator<NdjsonScan> {
     while (this.complete.length > 0 && (all || this.full)) {
       const bytes = this.complete.length === 1 ? this.complete[0]! : Buffer.concat(this.complete);
-      const batch = scanNdjsonLines(bytes, this.lines + 1, this.maxLines);
+      const batch = scanNdjsonLines(bytes, this.lines + 1, this.maxLines, Date.now, this.fields);
       this.lines += batch.lines;
       this.waiting -= batch.lines;
       this.complete = batch.consumed < bytes.length ? [bytes.subarray(batch.consumed)] : [];

@@ -1,4 +1,5 @@
 import type { EventBatch } from '../../operators/batch.js';
+import type { EventFields } from './event-fields.js';
 import { LineBuffer } from './line-buffer.js';
 import type { PositionalFile } from './open-file.js';
 import type { InvalidValue } from './validate-values.js';
@@ -34,10 +35,10 @@ export class NdjsonTail {
   /** The file's bytes read so far: `offset` plus the unterminated line held here. */
   private position: number;
 
-  constructor(from: LinesRead) {
+  constructor(from: LinesRead, fields?: EventFields) {
     this.offset = from.offset;
     this.position = from.offset;
-    this.buffer = new LineBuffer(MAX_BATCH_LINES, from.lines);
+    this.buffer = new LineBuffer(MAX_BATCH_LINES, from.lines, fields);
   }
 
   /** The file's bytes read so far, the unterminated line included. */

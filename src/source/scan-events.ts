@@ -3,10 +3,12 @@ import { EventBatch, NO_STATUS } from '../../operators/batch.js';
 import { grown, trimmed } from '../../operators/columns.js';
 import { type LogEvent, parseStatus } from '../../operators/event.js';
 import { StringCodes } from '../../operators/string-codes.js';
+import { type EventFields, STANDARD_FIELDS } from './event-fields.js';
 import { type DictionaryEntry, StringDictionary } from './scan-dictionary.js';
 import {
   type Clock,
   EARLIEST_TIMESTAMP,
+  hasStandardPaths,
   type InvalidValue,
   latestTimestamp,
   MAX_EVENT_BYTES,
@@ -42,6 +44,8 @@ export interface JsonScanOptions {
   readonly maxBatchElements?: number;
   /** The clock that bounds timestamps ({@link validateValue}); read once per document. */
   readonly now?: Clock;
+  /** Where the event's fields are, and the timestamp unit (default: the event model's). */
+  readonly fields?: EventFields;
 }
 
 /** Complete NDJSON lines scanned into columns. */
@@ -76,12 +80,13 @@ export function scanJsonArray(
   const first = options.first ?? 0;
   const maxPerPart = Math.max(1, options.maxBatchElements ?? Number.POSITIVE_INFINITY);
   const latest = latestTimestamp(options.now);
-  const scanner = new EventScanner(bytes, true, latest);
+  const fields = options.fields ?? STANDARD_FIELDS;
+  const scanner = new EventScanner(bytes, true, latest, fields);
   const source = scanner.source;
   const end = source.length;
   const capacity = Math.min(maxPerPart, Math.ceil(end / 64) + 16);
   const parts: ScanPart[] = [];
-  let part = new ColumnsBuilder(capacity, latest);
+  let part = new ColumnsBuilder(capacity, latest, fields);
   let inPart = 0;
   let count = 0;
 
@@ -99,7 +104,7 @@ export function scanJsonArray(
       if (count >= first) {
         if (inPart === maxPerPart) {
           parts.push(part.finish());
-          part = new ColumnsBuilder(capacity, latest);
+          part = new ColumnsBuilder(capacity, latest, fields);
           inPart = 0;
         }
         inPart += 1;
@@ -142,12 +147,13 @@ export function scanNdjsonLines(
   firstLine: number,
   maxLines = Number.POSITIVE_INFINITY,
   now: Clock = Date.now,
+  fields: EventFields = STANDARD_FIELDS,
 ): NdjsonScan {
   const latest = latestTimestamp(now);
-  const scanner = new EventScanner(bytes, false, latest);
+  const scanner = new EventScanner(bytes, false, latest, fields);
   const source = scanner.source;
   const end = source.length;
-  const columns = new ColumnsBuilder(Math.ceil(end / 64) + 16, latest);
+  const columns = new ColumnsBuilder(Math.ceil(end / 64) + 16, latest, fields);
   const badUtf8Lines: number[] = [];
   let line = firstLine;
   let taken = 0;
@@ -243,6 +249,12 @@ class EventScanner {
   private readonly newlineIsSpace: boolean;
   /** A later timestamp is invalid: such events take the general path, which says why. */
   private readonly latest: number;
+  /**
+   * Fields elsewhere than at the event model's keys are read by the general path (the
+   * fields' paths are followed there); numeric timestamps are divided by this.
+   */
+  private readonly simpleKeys: boolean;
+  private readonly timestampDivisor: number;
   /** Some value read so far held invalid UTF-8. */
   badUtf8 = false;
   /** The value read last held invalid UTF-8. */
@@ -252,7 +264,9 @@ class EventScanner {
   time = 0;
   private stringEnd = 0;
 
-  constructor(bytes: Uint8Array, newlineIsSpace: boolean, latest: number) {
+  constructor(bytes: Uint8Array, newlineIsSpace: boolean, latest: number, fields: EventFields) {
+    this.simpleKeys = hasStandardPaths(fields);
+    this.timestampDivisor = fields.timestampUnit === 'ms' ? 1000 : 1;
     this.source = Buffer.isBuffer(bytes)
       ? bytes
       : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -314,6 +328,7 @@ class EventScanner {
 
   /** Reads a simple event from the `{` at `start`; the position after its `}`, or -1. */
   private scanObject(start: number): number {
+    if (!this.simpleKeys) return -1;
     const source = this.source;
     const end = this.end;
     let seen = 0;
@@ -465,6 +480,8 @@ class EventScanner {
     } else {
       value = Number(source.toString('latin1', start, p));
     }
+    // As the general path divides JSON.parse's number: the same double.
+    if (this.timestampDivisor !== 1) value /= this.timestampDivisor;
     // 1e999 is Infinity, which the event model rejects with its own reason; a timestamp
     // in the future or before the dates is rejected by validateValue, which gives the reason.
     if (!Number.isFinite(value) || value > this.latest || value < EARLIEST_TIMESTAMP) return -1;
@@ -531,6 +548,7 @@ class ColumnsBuilder {
     capacity: number,
     /** The latest valid timestamp, for the values handed to {@link addValue}. */
     private readonly latest: number,
+    private readonly fields: EventFields,
   ) {
     this.serviceIds = new Uint32Array(capacity);
     this.messageIds = new Uint32Array(capacity);
@@ -551,7 +569,7 @@ class ColumnsBuilder {
   }
 
   addValue(value: unknown, position: Position): void {
-    const result = validateValue(value, this.latest);
+    const result = validateValue(value, this.latest, this.fields);
     if (!result.ok) {
       this.invalid.push({ reason: result.reason, position });
       return;

@@ -15,10 +15,10 @@ export const STDIN_BATCH_MS = 100;
  */
 export function stdinSource(
   input: Readable,
-  options: Pick<SourceOptions, 'onProblem' | 'ready' | 'stop'>,
+  options: Pick<SourceOptions, 'onProblem' | 'ready' | 'stop' | 'fields'>,
 ): Observable<SourceBatch> {
   return new Observable<SourceBatch>((subscriber) => {
-    const lines = new LineBuffer(STDIN_BATCH_LINES);
+    const lines = new LineBuffer(STDIN_BATCH_LINES, 0, options.fields);
     let index = 0;
     let timer: NodeJS.Timeout | undefined;
     /** Set at the end of input or a stop: nothing resumes reading afterwards. */
@@ -29,8 +29,8 @@ export function stdinSource(
       clearTimeout(timer);
       timer = undefined;
       for (const scan of lines.scan(all)) {
-        for (const { reason, count } of summarizeInvalid(scan.invalid)) {
-          options.onProblem({ kind: 'invalid', file: '-', reason, count });
+        for (const summary of summarizeInvalid(scan.invalid)) {
+          options.onProblem({ kind: 'invalid', file: '-', ...summary });
         }
         if (scan.badUtf8Lines.length > 0) {
           const reason = badUtf8Reason(scan.badUtf8Lines);

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { EventBatch } from '../../operators/batch.js';
+import type { EventFields } from './event-fields.js';
 import type { FileCursors } from './file-cursors.js';
 import type { JsonRead } from './json.js';
 
@@ -7,7 +8,7 @@ import type { JsonRead } from './json.js';
 export interface SourceBatch {
   /** 1, 2, … in the order batches leave the source. */
   readonly index: number;
-  /** The file's name without directory, `-` for standard input. */
+  /** The file's path under the source, `/`-separated (`2026/12/app.ndjson`), `-` for standard input. */
   readonly file: string;
   readonly batch: EventBatch;
   /** Events in the batch that failed validation (reported separately). */
@@ -24,6 +25,11 @@ export interface SourceProblem {
   readonly reason: string;
   /** Events concerned (for `invalid`). */
   readonly count: number;
+  /** For `invalid`: the reason alone, without the count and positions of {@link reason}. */
+  readonly cause?: string;
+  /** For `invalid`: the line numbers (NDJSON) or array indexes (`.json`) of the events, the first 1,000. */
+  readonly lines?: readonly number[];
+  readonly indexes?: readonly number[];
 }
 
 export interface SourceOptions {
@@ -56,12 +62,20 @@ export interface SourceOptions {
   readonly cursors?: FileCursors;
   /** Batches before the first one this source emits (a resumed run continues the numbers). */
   readonly firstIndex?: number;
+  /** Where the event's fields are, and the timestamp unit (default: the event model's). */
+  readonly fields?: EventFields;
+  /** Read the subdirectories too (`--recursive`). */
+  readonly recursive?: boolean;
+  /** Globs a file's path under the source must match to be read (`--include`; default: the log extensions). */
+  readonly include?: readonly string[];
+  /** Globs of paths under the source never read (`--exclude`). */
+  readonly exclude?: readonly string[];
 }
 
 /** What the source needs of reader threads: a `.json` file read and scanned elsewhere. */
 export interface FileScanner {
-  /** Reads and scans the `.json` file at `path` from array element `first` on. */
-  scan(path: string, first: number): Promise<ScannedFile>;
+  /** Reads and scans the `.json` (or `.json.gz`, decompressed) file at `path` from array element `first` on. */
+  scan(path: string, first: number, fields?: EventFields): Promise<ScannedFile>;
 }
 
 /** A `.json` file read and scanned by a reader thread: its size and time when read, and its events. */

@@ -1,5 +1,6 @@
-import type { ParsedEvent, Validation } from '../../operators/event.js';
+import type { LogEvent, ParsedEvent, Validation } from '../../operators/event.js';
 import { validateEvent } from '../../operators/event.js';
+import { type EventFields, STANDARD_FIELDS } from './event-fields.js';
 
 /** Where an invalid value stood: an array index or a line number, for the report. */
 export type Position = { readonly index: number } | { readonly line: number };
@@ -69,13 +70,76 @@ export function latestTimestamp(now: Clock = Date.now): number {
  * then the bounds of hostile input: a timestamp after `latest` ({@link latestTimestamp}) or
  * before {@link EARLIEST_TIMESTAMP}, a nesting deeper than {@link MAX_NESTING}.
  */
-export function validateValue(value: unknown, latest: number): Validation {
-  const result = validateEvent(value);
+export function validateValue(
+  value: unknown,
+  latest: number,
+  fields: EventFields = STANDARD_FIELDS,
+): Validation {
+  const result = isStandard(fields) ? validateEvent(value) : validateMapped(value, fields);
   if (!result.ok) return result;
   if (result.event.time > latest) return { ok: false, reason: IN_THE_FUTURE };
   if (result.event.time < EARLIEST_TIMESTAMP) return { ok: false, reason: TOO_EARLY };
   if (nestsDeeperThan(value, MAX_NESTING)) return { ok: false, reason: TOO_DEEP };
   return result;
+}
+
+/** Whether `fields` are the event model's own, numeric timestamps in seconds. */
+export function isStandard(fields: EventFields): boolean {
+  return hasStandardPaths(fields) && fields.timestampUnit === 's';
+}
+
+/** Whether the three fields are at the event model's keys (whatever the timestamp unit). */
+export function hasStandardPaths(fields: EventFields): boolean {
+  return (
+    fields === STANDARD_FIELDS ||
+    (isKey(fields.service, 'service') &&
+      isKey(fields.timestamp, 'timestamp') &&
+      isKey(fields.message, 'message'))
+  );
+}
+
+function isKey(path: readonly string[], key: string): boolean {
+  return path.length === 1 && path[0] === key;
+}
+
+/**
+ * Reads the three fields of `value` where `fields` says they are and checks them as the event
+ * model would; a reason names the field as the logs call it (`missing ts`). The event kept
+ * for sinks that forward it is `value` as it arrived, in its own shape.
+ */
+function validateMapped(value: unknown, fields: EventFields): Validation {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return validateEvent(value);
+  }
+  let timestamp = valueAt(value, fields.timestamp);
+  if (typeof timestamp === 'number' && fields.timestampUnit === 'ms') timestamp /= 1000;
+  const result = validateEvent({
+    service: valueAt(value, fields.service),
+    timestamp,
+    message: valueAt(value, fields.message),
+  });
+  if (!result.ok) return { ok: false, reason: renamed(result.reason, fields) };
+  return { ok: true, event: { ...result.event, event: value as LogEvent } };
+}
+
+/** The value at a path of keys into nested objects; `undefined` where one is missing. */
+function valueAt(value: object, path: readonly string[]): unknown {
+  let at: unknown = value;
+  for (const key of path) {
+    if (typeof at !== 'object' || at === null || Array.isArray(at) || !Object.hasOwn(at, key)) {
+      return undefined;
+    }
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+/** The event model's reason with its field named as `fields` has it: `missing ts`. */
+function renamed(reason: string, fields: EventFields): string {
+  return reason.replace(/^(missing |)(service|timestamp|message)\b/, (_, missing: string, name) => {
+    const path = fields[name as 'service' | 'timestamp' | 'message'].join('.');
+    return `${missing}${path}`;
+  });
 }
 
 /** Whether arrays and objects nest in `value` more than `limit` levels; iterative, any depth. */
@@ -102,12 +166,15 @@ export class BatchCollector {
   readonly invalid: InvalidValue[] = [];
   private readonly latest: number;
 
-  constructor(now: Clock = Date.now) {
+  constructor(
+    now: Clock = Date.now,
+    private readonly fields: EventFields = STANDARD_FIELDS,
+  ) {
     this.latest = latestTimestamp(now);
   }
 
   add(value: unknown, position: Position): void {
-    const result = validateValue(value, this.latest);
+    const result = validateValue(value, this.latest, this.fields);
     if (result.ok) this.events.push(result.event);
     else this.invalid.push({ reason: result.reason, position });
   }
@@ -117,13 +184,26 @@ export class BatchCollector {
   }
 }
 
+/** Invalid events of one batch that share a reason, as one problem. */
+export interface InvalidSummary {
+  /** `3 invalid events: missing timestamp (lines 2, 5, 9)`: the line a person reads. */
+  readonly reason: string;
+  readonly count: number;
+  /** The reason alone: `missing timestamp`. */
+  readonly cause: string;
+  /** Where they are: line numbers (NDJSON) or array indexes (`.json`), the first {@link MAX_POSITIONS}. */
+  readonly lines?: readonly number[];
+  readonly indexes?: readonly number[];
+}
+
+/** Most positions a summary lists for a program to read (`count` has them all). */
+export const MAX_POSITIONS = 1000;
+
 /**
- * One line per reason: `3 invalid events: missing timestamp (lines 2, 5, 9)`, so a file
+ * One problem per reason: `3 invalid events: missing timestamp (lines 2, 5, 9)`, so a file
  * with thousands of bad events does not flood stderr.
  */
-export function summarizeInvalid(
-  invalid: readonly InvalidValue[],
-): { reason: string; count: number }[] {
+export function summarizeInvalid(invalid: readonly InvalidValue[]): InvalidSummary[] {
   const byReason = new Map<string, InvalidValue[]>();
   for (const value of invalid) {
     const group = byReason.get(value.reason);
@@ -138,7 +218,15 @@ export function summarizeInvalid(
     const more = values.length > shown.length ? ', …' : '';
     const where = `${unit}${shown.length > 1 ? (unit === 'line' ? 's' : 'es') : ''} ${shown.join(', ')}${more}`;
     const noun = values.length === 1 ? 'invalid event' : 'invalid events';
-    return { reason: `${values.length} ${noun}: ${reason} (${where})`, count: values.length };
+    const positions = values
+      .slice(0, MAX_POSITIONS)
+      .map(({ position }) => ('line' in position ? position.line : position.index));
+    return {
+      reason: `${values.length} ${noun}: ${reason} (${where})`,
+      count: values.length,
+      cause: reason,
+      ...(unit === 'line' ? { lines: positions } : { indexes: positions }),
+    };
   });
 }
 

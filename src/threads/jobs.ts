@@ -11,12 +11,23 @@ import {
   reduceEncodedBatch,
 } from '../../operators/lazy-groups/kernel.js';
 import { encodeRead, type TransferredRead } from '../source/batch-transfer.js';
+import type { EventFields } from '../source/event-fields.js';
+import { isCompressed } from '../source/file-kind.js';
+import { COMPRESSED_LIMIT, gunzipWholeSync, TOO_LARGE_DECOMPRESSED } from '../source/gzip.js';
 import { readJsonDocument, WHOLE_FILE_LIMIT } from '../source/json.js';
 import { OpenFile } from '../source/open-file.js';
 
 export type Job =
-  /** Read the `.json` file at `path` and scan its events from array element `first` on. */
-  | { readonly kind: 'scan'; readonly path: string; readonly first: number }
+  /**
+   * Read the `.json` file at `path` (a `.json.gz` decompressed) and scan its events from
+   * array element `first` on.
+   */
+  | {
+      readonly kind: 'scan';
+      readonly path: string;
+      readonly first: number;
+      readonly fields: EventFields | undefined;
+    }
   /** Reduce one batch of Task 5 with its kernel. */
   | { readonly kind: 'reduce'; readonly batch: EncodedBatch };
 
@@ -51,11 +62,26 @@ export function runJob(job: Job): [ScanResult | ReducedBatch, ArrayBuffer[]] {
   try {
     const stats = handle.stat();
     if (!stats.isFile()) throw new Error(`${job.path}: not a regular file`);
-    if (stats.size > WHOLE_FILE_LIMIT) {
+    const compressed = isCompressed(job.path);
+    if (compressed && stats.size > COMPRESSED_LIMIT) {
+      const read = { ok: false as const, reason: TOO_LARGE_DECOMPRESSED };
+      return [{ size: stats.size, mtimeMs: stats.mtimeMs, read }, []];
+    }
+    if (!compressed && stats.size > WHOLE_FILE_LIMIT) {
       return [{ size: stats.size, mtimeMs: stats.mtimeMs, read: undefined }, []];
     }
     const bytes = readFileSync(handle.fd);
-    const [read, transfer] = encodeRead(readJsonDocument(bytes, job.first));
+    let content: Buffer = bytes;
+    if (compressed) {
+      const gunzipped = gunzipWholeSync(bytes);
+      if (!gunzipped.ok) {
+        const read = { ok: false as const, reason: gunzipped.reason };
+        return [{ size: bytes.length, mtimeMs: stats.mtimeMs, read }, []];
+      }
+      content = gunzipped.bytes;
+    }
+    const document = readJsonDocument(content, job.first, Date.now, job.fields);
+    const [read, transfer] = encodeRead(document);
     // The size of what was read: a file written between the stat and the read then differs
     // from the size its identity was decided on, and is looked at again.
     return [{ size: bytes.length, mtimeMs: stats.mtimeMs, read }, transfer];

@@ -9,6 +9,7 @@ import {
 } from '../../operators/lazy-groups/kernel.js';
 import { packageRoot } from '../bundled.js';
 import { decodeRead } from '../source/batch-transfer.js';
+import type { EventFields } from '../source/event-fields.js';
 import type { FileScanner, ScannedFile } from '../source/types.js';
 import type { Job, JobAnswer, JobRequest, JobResult } from './jobs.js';
 
@@ -96,8 +97,8 @@ export class WorkerPool implements FileScanner {
   }
 
   /** Reads and scans the `.json` file at `path` from array element `first` on. */
-  async scan(path: string, first: number): Promise<ScannedFile> {
-    const { result } = await this.run({ kind: 'scan', path, first }, []);
+  async scan(path: string, first: number, fields?: EventFields): Promise<ScannedFile> {
+    const { result } = await this.run({ kind: 'scan', path, first, fields }, []);
     return {
       size: result.size,
       mtimeMs: result.mtimeMs,

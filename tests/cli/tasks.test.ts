@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import {
   event,
+  REPO,
   recordsOf,
   runCli,
   tempDir,
@@ -252,7 +253,10 @@ describe('logstream run outside the package folder', () => {
     });
     const inside = await runCli(['run', '--once', '--task', 'running-average,bloom']);
     expect(outside.code).toBe(0);
-    expect(outside.stderr).toBe('');
+    // One line says so: a forgotten path must not pass for the user's own logs.
+    expect(outside.stderr).toBe(
+      `logstream: no source given and no data/ here: reading the bundled sample ${join(REPO, 'data')} (give a directory, or - for standard input)\n`,
+    );
     expect(outside.records).toEqual(inside.records);
     expect(recordsOf(outside, 'running-average').at(-1)).toMatchObject({
       total: expect.any(Number),

@@ -15,13 +15,17 @@ afterEach(() => {
 async function watching(dir: string) {
   const told = new Set<string>();
   const directory: boolean[] = [];
-  watcher = await DirectoryWatcher.start(dir, (name) => name.endsWith('.json'), {
-    onFile: (name) => told.add(name),
-    onDirectory: (removed) => directory.push(removed),
-    onError: (reason) => {
-      throw new Error(reason);
+  watcher = await DirectoryWatcher.start(
+    dir,
+    { accepts: (name) => name.endsWith('.json'), enters: () => false },
+    {
+      onFile: (name) => told.add(name),
+      onDirectory: (removed) => directory.push(removed),
+      onError: (reason) => {
+        throw new Error(reason);
+      },
     },
-  });
+  );
   return { told, directory };
 }
 

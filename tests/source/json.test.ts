@@ -36,7 +36,7 @@ async function splitFile(path: string, first = 0): Promise<Part[]> {
   try {
     const parts: Part[] = [];
     const { size } = await handle.stat();
-    for await (const part of splitLargeArray(handle, size, first, NOW)) parts.push(part);
+    for await (const part of splitLargeArray(handle, size, first, undefined, NOW)) parts.push(part);
     return parts;
   } finally {
     await handle.close();

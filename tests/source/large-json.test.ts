@@ -55,6 +55,8 @@ describe('directorySource: a .json file above WHOLE_FILE_LIMIT', () => {
         file: 'no-event.json',
         reason: '1 invalid event: missing timestamp (index 0)',
         count: 1,
+        cause: 'missing timestamp',
+        indexes: [0],
       },
     ]);
   });

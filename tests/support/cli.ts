@@ -101,7 +101,10 @@ export async function writeLogFile(
   order = 0,
 ): Promise<string> {
   const path = join(dir, name);
-  await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content));
+  await writeFile(
+    path,
+    typeof content === 'string' || Buffer.isBuffer(content) ? content : JSON.stringify(content),
+  );
   const time = 1_600_000_000 + order;
   await utimes(path, time, time);
   return path;
