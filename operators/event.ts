@@ -119,28 +119,40 @@ export type Validation =
   | { readonly ok: true; readonly event: ParsedEvent }
   | { readonly ok: false; readonly reason: string };
 
+/**
+ * What the reasons of {@link validateEvent} call the three fields: their own names, or the
+ * names the logs give them where a reader maps other fields onto the event model (`ts`).
+ */
+export interface FieldLabels {
+  readonly service: string;
+  readonly timestamp: string;
+  readonly message: string;
+}
+
+const OWN_LABELS: FieldLabels = { service: 'service', timestamp: 'timestamp', message: 'message' };
+
 /** Checks one value against the event model; the reason says which rule it breaks. */
-export function validateEvent(value: unknown): Validation {
+export function validateEvent(value: unknown, labels: FieldLabels = OWN_LABELS): Validation {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, reason: `not an object (${describe(value)})` };
   }
   const candidate = value as Record<string, unknown>;
   const { service, timestamp, message } = candidate;
-  if (service === undefined) return { ok: false, reason: 'missing service' };
+  if (service === undefined) return { ok: false, reason: `missing ${labels.service}` };
   if (typeof service !== 'string')
-    return { ok: false, reason: `service is ${describe(service)}, not a string` };
-  if (service.length === 0) return { ok: false, reason: 'service is empty' };
-  if (timestamp === undefined) return { ok: false, reason: 'missing timestamp' };
+    return { ok: false, reason: `${labels.service} is ${describe(service)}, not a string` };
+  if (service.length === 0) return { ok: false, reason: `${labels.service} is empty` };
+  if (timestamp === undefined) return { ok: false, reason: `missing ${labels.timestamp}` };
   const time = toEpochSeconds(timestamp);
   if (time === undefined) {
     return {
       ok: false,
-      reason: `timestamp is ${describe(timestamp)}, not epoch seconds or ISO-8601`,
+      reason: `${labels.timestamp} is ${describe(timestamp)}, not epoch seconds or ISO-8601`,
     };
   }
-  if (message === undefined) return { ok: false, reason: 'missing message' };
+  if (message === undefined) return { ok: false, reason: `missing ${labels.message}` };
   if (typeof message !== 'string')
-    return { ok: false, reason: `message is ${describe(message)}, not a string` };
+    return { ok: false, reason: `${labels.message} is ${describe(message)}, not a string` };
   return {
     ok: true,
     event: {

@@ -14,6 +14,7 @@ export {
 } from './bloom-forward.js';
 export {
   type EventInput,
+  type FieldLabels,
   isFailure,
   isSuccess,
   type LogEvent,

@@ -63,16 +63,19 @@ function bounded(text: string, limit: number): string {
 }
 
 /**
- * Counts the problems that make a run over its input fail with `--strict`: files that could
- * not be read or parsed, and invalid events. Notices that lose nothing (warnings) do not count.
+ * The problems a run met, counted by kind: what `--strict` decides on (files that could not
+ * be read or parsed, invalid events; notices that lose nothing do not fail a run) and what
+ * `--metrics` exports. The topology keeps one for every problem of its source and sinks.
  */
 export class ProblemTally {
-  private brokenFiles = 0;
-  private invalidEvents = 0;
+  brokenFiles = 0;
+  invalidEvents = 0;
+  warnings = 0;
 
   readonly add = (problem: SourceProblem): void => {
     if (problem.kind === 'broken') this.brokenFiles += 1;
     else if (problem.kind === 'invalid') this.invalidEvents += problem.count;
+    else this.warnings += 1;
   };
 
   /** Whether any file or event was invalid. */

@@ -58,6 +58,8 @@ import { DEFAULT_PATTERNS, type RunOptions } from './cli/run-options.js';
 import { LogstreamMetrics } from './metrics/logstream-metrics.js';
 import type { MetricsServer } from './metrics/metrics-server.js';
 import { openMetricsEndpoint } from './metrics/open-metrics.js';
+import { ProblemTally } from './problems.js';
+import { eventFields } from './source/event-fields.js';
 import { FileCursors } from './source/file-cursors.js';
 import { openSource } from './source/open-source.js';
 import type { SourceBatch, SourceProblem } from './source/types.js';
@@ -102,6 +104,8 @@ export interface Topology {
   readonly forwarded: Observable<LogEvent>;
   /** Each selected task's state, as its operator leaves it after each batch. */
   readonly states: ReadonlyMap<TaskName, AnyTaskState>;
+  /** Every problem reported so far, counted by kind (`--strict`, `--metrics`). */
+  readonly problems: ProblemTally;
   /**
    * Writes `--save-state` and the last `--checkpoint`, as asked for: the states after the
    * last batch (the final records leave them unchanged).
@@ -153,12 +157,13 @@ async function build(
   let checkpointer: Checkpointer | undefined;
   const states = new Map<TaskName, AnyTaskState>();
   // Read on each scrape: the states as the operators leave them, and what the source did.
+  const problems = new ProblemTally();
   const metrics =
     options.metrics === undefined
       ? undefined
-      : new LogstreamMetrics({ states, allowedLatenessSeconds: options.allowedLateness });
+      : new LogstreamMetrics({ states, problems, allowedLatenessSeconds: options.allowedLateness });
   const onProblem = (problem: SourceProblem) => {
-    metrics?.countProblem(problem);
+    problems.add(problem);
     edges.onProblem(problem);
   };
   const batches = openSource(source, {
@@ -179,12 +184,14 @@ async function build(
     keepUnterminated: options.checkpoint !== undefined,
     cursors,
     firstIndex: batch,
-    fields: {
-      service: options.serviceField,
-      timestamp: options.timestampField,
-      message: options.messageField,
-      timestampUnit: options.timestampUnit,
-    },
+    fields: eventFields(
+      {
+        service: options.serviceField,
+        timestamp: options.timestampField,
+        message: options.messageField,
+      },
+      options.timestampUnit,
+    ),
     recursive: options.recursive,
     include: options.include,
     exclude: options.exclude,
@@ -306,6 +313,7 @@ async function build(
     outputs,
     forwarded,
     states,
+    problems,
     saveAtExit: async () => {
       if (options.saveState !== undefined) {
         const saved: StateFile = {

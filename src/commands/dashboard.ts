@@ -3,7 +3,6 @@ import { ReadStream } from 'node:tty';
 import { Subject } from 'rxjs';
 import type { RunOptions } from '../cli/run-options.js';
 import { renderDashboard } from '../dashboard/index.js';
-import { ProblemTally } from '../problems.js';
 import { SourceMonitor } from '../source-stats.js';
 import { openTopology } from '../topology.js';
 import { UsageError } from '../usage-error.js';
@@ -42,12 +41,8 @@ async function showDashboard(
   keys: ReadStream | undefined,
 ): Promise<number> {
   const monitor = new SourceMonitor();
-  const tally = new ProblemTally();
   const topology = await openTopology(source, options, {
-    onProblem: (problem) => {
-      tally.add(problem);
-      monitor.problem(problem);
-    },
+    onProblem: monitor.problem,
     onBatch: monitor.batch,
     stop: quit,
   });
@@ -91,7 +86,7 @@ async function showDashboard(
     monitor.complete();
     await topology.close();
   }
-  return tally.exitStatus(options.strict);
+  return topology.problems.exitStatus(options.strict);
 }
 
 /** The dashboard's key input: `stream` for Ink (undefined: process.stdin), and its closing. */

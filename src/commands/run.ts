@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 import type { RunOptions } from '../cli/run-options.js';
 import { NdjsonSink } from '../ndjson-sink.js';
-import { ProblemTally, reportProblem } from '../problems.js';
+import { reportProblem } from '../problems.js';
 import { openTopology } from '../topology.js';
 
 /**
@@ -13,12 +13,8 @@ import { openTopology } from '../topology.js';
 export async function runCommand(source: string, options: RunOptions): Promise<number> {
   const stop = new Subject<void>();
   const sink = new NdjsonSink(process.stdout, () => stop.next());
-  const tally = new ProblemTally();
   const topology = await openTopology(source, options, {
-    onProblem: (problem) => {
-      tally.add(problem);
-      reportProblem(problem, process.stderr, options.diagnostics);
-    },
+    onProblem: (problem) => reportProblem(problem, process.stderr, options.diagnostics),
     ready: sink.ready,
     delivered: sink.delivered,
     stop,
@@ -47,5 +43,5 @@ export async function runCommand(source: string, options: RunOptions): Promise<n
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     await topology.close();
   }
-  return tally.exitStatus(options.strict);
+  return topology.problems.exitStatus(options.strict);
 }

@@ -21,13 +21,16 @@ import { SlidingWindowState } from '../../operators/sliding-window.js';
 import { SlidingPanesState } from '../../operators/sliding-window-panes.js';
 import type { AnyTaskState } from '../../operators/states.js';
 import { packageVersion } from '../bundled.js';
-import type { SourceBatch, SourceProblem } from '../source/types.js';
+import type { ProblemTally } from '../problems.js';
+import type { SourceBatch } from '../source/types.js';
 import { type MetricFamily, renderExposition, type Sample } from './exposition.js';
 
 /** What {@link LogstreamMetrics} reads and needs to know. */
 export interface LogstreamMetricsOptions {
   /** The selected tasks' states, as the topology holds them. */
   readonly states: ReadonlyMap<TaskName, AnyTaskState>;
+  /** The problems the topology counts of its source and sinks. */
+  readonly problems: ProblemTally;
   /** Task 6's `--allowed-lateness`: how long an emitted window may be re-emitted. */
   readonly allowedLatenessSeconds: number;
   /** The `version` label of `logstream_build_info`. Default: the package's version. */
@@ -36,26 +39,25 @@ export interface LogstreamMetricsOptions {
 
 /**
  * The metrics of one `run` or `dashboard` process. The topology tells it of each source
- * batch, problem and task record ({@link countBatch}, {@link countProblem},
- * {@link countRecord}); {@link render} reads the rest from the states.
+ * batch and task record ({@link countBatch}, {@link countRecord}); {@link render} reads the
+ * rest from the states and the topology's {@link ProblemTally}.
  *
  * Counters kept here start at zero in each process (Prometheus takes a drop as a restart);
  * those read from the states continue from a `--checkpoint`, as the records do.
  */
 export class LogstreamMetrics {
   private readonly states: ReadonlyMap<TaskName, AnyTaskState>;
+  private readonly problems: ProblemTally;
   private readonly version: string;
   private readonly anomalies: AnomalyCounter;
   private events = 0;
   private batches = 0;
   private lastBatch = 0;
-  private invalid = 0;
-  private brokenFiles = 0;
-  private warnings = 0;
   private windowsEmitted = 0;
 
   constructor(options: LogstreamMetricsOptions) {
     this.states = options.states;
+    this.problems = options.problems;
     this.version = options.version ?? packageVersion();
     this.anomalies = new AnomalyCounter(options.allowedLatenessSeconds);
   }
@@ -65,13 +67,6 @@ export class LogstreamMetrics {
     this.events += batch.batch.length;
     this.batches += 1;
     this.lastBatch = batch.index;
-  };
-
-  /** Counts a problem the source reported. */
-  readonly countProblem = (problem: SourceProblem): void => {
-    if (problem.kind === 'invalid') this.invalid += problem.count;
-    else if (problem.kind === 'broken') this.brokenFiles += 1;
-    else this.warnings += 1;
   };
 
   /** Counts a record a task emitted (Task 6's windows and their anomalies). */
@@ -91,17 +86,17 @@ export class LogstreamMetrics {
       counter(
         'logstream_invalid_events_total',
         'Invalid events counted and reported (not processed)',
-        this.invalid,
+        this.problems.invalidEvents,
       ),
       counter(
         'logstream_broken_files_total',
         'Files that could not be read or parsed, skipped',
-        this.brokenFiles,
+        this.problems.brokenFiles,
       ),
       counter(
         'logstream_warnings_total',
         'Notices reported on stderr that lose nothing',
-        this.warnings,
+        this.problems.warnings,
       ),
       counter('logstream_batches_total', 'Source batches read by this process', this.batches),
       gauge('logstream_last_batch', 'Number of the last source batch (the records\' "batch")', [
@@ -258,7 +253,7 @@ function bloomFamilies(state: BloomState): MetricFamily[] {
 class AnomalyCounter {
   private readonly byService = new Map<string, number>();
   /** Flagged windows that may still be re-emitted: their end, by `service\0start`. */
-  private readonly flagged = new Map<string, { end: number }>();
+  private readonly flagged = new Map<string, number>();
   private newestEnd = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly latenessSeconds: number) {}
@@ -273,7 +268,7 @@ class AnomalyCounter {
     if (this.flagged.has(key)) return;
     this.byService.set(record.service, this.of(record.service) + 1);
     if (record.windowEnd + this.latenessSeconds > this.newestEnd) {
-      this.flagged.set(key, { end: record.windowEnd });
+      this.flagged.set(key, record.windowEnd);
     }
   }
 
@@ -282,7 +277,7 @@ class AnomalyCounter {
   }
 
   private forgetDropped(): void {
-    for (const [key, { end }] of this.flagged) {
+    for (const [key, end] of this.flagged) {
       if (end + this.latenessSeconds <= this.newestEnd) this.flagged.delete(key);
     }
   }

@@ -48,16 +48,20 @@ export async function startMetricsServer(
   // Past listening, a server error (none is expected) must not crash the run it reports on.
   server.on('error', () => {});
   const { port } = server.address() as AddressInfo;
-  const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   return {
     port,
-    url: `http://${host}:${port}/metrics`,
+    url: `http://${hostPort({ host: address.host, port })}/metrics`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
+}
+
+/** `host:port` as a URL writes it: an IPv6 address in brackets. */
+export function hostPort({ host, port }: ListenAddress): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 const PATHS = new Set(['/metrics', '/healthz']);

@@ -2,7 +2,12 @@ import type { DiagnosticsFormat } from '../problems.js';
 import { escapeForTerminal, jsonForTerminal } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
 import type { LogstreamMetrics } from './logstream-metrics.js';
-import { type ListenAddress, type MetricsServer, startMetricsServer } from './metrics-server.js';
+import {
+  hostPort,
+  type ListenAddress,
+  type MetricsServer,
+  startMetricsServer,
+} from './metrics-server.js';
 
 /**
  * Serves `metrics` on `address` for `--metrics`, and says where on stderr in one line
@@ -21,8 +26,7 @@ export async function openMetricsEndpoint(
   try {
     server = await startMetricsServer(address, () => metrics.render());
   } catch (error) {
-    const shown = address.host.includes(':') ? `[${address.host}]` : address.host;
-    const where = escapeForTerminal(`${shown}:${address.port}`, 300);
+    const where = escapeForTerminal(hostPort(address), 300);
     throw new UsageError(`--metrics ${where}: cannot listen there (${listenFailure(error)})`);
   }
   const reason = `metrics on ${server.url}`;

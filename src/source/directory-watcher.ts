@@ -99,6 +99,10 @@ export class DirectoryWatcher {
     clearInterval(this.keepAlive);
     clearTimeout(this.poll);
     clearTimeout(this.relist);
+    this.closeWatches();
+  }
+
+  private closeWatches(): void {
     for (const watcher of this.watchers.values()) watcher.close();
     this.watchers.clear();
   }
@@ -270,8 +274,7 @@ export class DirectoryWatcher {
 
   private removed(): void {
     if (this.closed || this.poll !== undefined) return;
-    for (const watcher of this.watchers.values()) watcher.close();
-    this.watchers.clear();
+    this.closeWatches();
     clearTimeout(this.relist);
     this.relist = undefined;
     this.told.clear();

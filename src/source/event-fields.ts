@@ -19,3 +19,34 @@ export const STANDARD_FIELDS: EventFields = {
   message: ['message'],
   timestampUnit: 's',
 };
+
+/**
+ * The fields at `paths` with numeric timestamps in `timestampUnit`: {@link STANDARD_FIELDS}
+ * itself when they are the event model's, so a reader tells them apart by identity.
+ */
+export function eventFields(
+  paths: Pick<EventFields, 'service' | 'timestamp' | 'message'>,
+  timestampUnit: EventFields['timestampUnit'],
+): EventFields {
+  const fields = { ...paths, timestampUnit };
+  return isStandard(fields) ? STANDARD_FIELDS : fields;
+}
+
+/** Whether `fields` are the event model's own, numeric timestamps in seconds. */
+export function isStandard(fields: EventFields): boolean {
+  return fields === STANDARD_FIELDS || (hasStandardPaths(fields) && fields.timestampUnit === 's');
+}
+
+/** Whether the three fields are at the event model's keys (whatever the timestamp unit). */
+export function hasStandardPaths(fields: EventFields): boolean {
+  return (
+    fields === STANDARD_FIELDS ||
+    (isKey(fields.service, 'service') &&
+      isKey(fields.timestamp, 'timestamp') &&
+      isKey(fields.message, 'message'))
+  );
+}
+
+function isKey(path: readonly string[], key: string): boolean {
+  return path.length === 1 && path[0] === key;
+}

@@ -191,34 +191,20 @@ function decodeCursor(value: unknown): FileCursor | undefined {
   const compressed = v.compressed === true;
   const signature = v.signature ?? null;
   if (signature !== null && typeof signature !== 'string') return undefined;
+  if (v.kind !== 'json' && v.kind !== 'ndjson') return undefined;
+  const cursor = FileCursors.fresh(
+    v.name,
+    { kind: v.kind, compressed },
+    v.dev,
+    v.ino,
+    v.fingerprint,
+  );
   if (v.kind === 'json') {
     if (!isCount(v.consumed) || v.signature === undefined) return undefined;
-    const cursor = FileCursors.fresh(
-      v.name,
-      { kind: 'json', compressed },
-      v.dev,
-      v.ino,
-      v.fingerprint,
-    );
     return { ...cursor, consumed: v.consumed, signature };
   }
-  if (v.kind === 'ndjson') {
-    if (!isCount(v.offset) || !isCount(v.lines)) return undefined;
-    const cursor = FileCursors.fresh(
-      v.name,
-      { kind: 'ndjson', compressed },
-      v.dev,
-      v.ino,
-      v.fingerprint,
-    );
-    return {
-      ...cursor,
-      offset: v.offset,
-      lines: v.lines,
-      signature: compressed ? signature : null,
-    };
-  }
-  return undefined;
+  if (!isCount(v.offset) || !isCount(v.lines)) return undefined;
+  return { ...cursor, offset: v.offset, lines: v.lines, signature: compressed ? signature : null };
 }
 
 function isCount(value: unknown): value is number {

@@ -102,12 +102,8 @@ export async function* compressedLines(
 /** A compressed `.json` file decompressed whole, or why it could not be. */
 export type WholeGunzip =
   | { readonly ok: true; readonly bytes: Buffer }
-  | {
-      readonly ok: false;
-      readonly reason: string;
-      /** Over {@link WHOLE_FILE_LIMIT} decompressed: final, however long it is waited for. */
-      readonly tooLarge: boolean;
-    };
+  /** `reason` {@link TOO_LARGE_DECOMPRESSED} is final, however long it is waited for. */
+  | { readonly ok: false; readonly reason: string };
 
 const gunzipAsync = promisify(gunzip);
 
@@ -118,21 +114,23 @@ const gunzipAsync = promisify(gunzip);
  */
 export async function gunzipWhole(bytes: Buffer): Promise<WholeGunzip> {
   if (bytes.length === 0) return notDecompressed(new GzipError('empty file'));
-  try {
-    return { ok: true, bytes: await gunzipAsync(bytes, { maxOutputLength: WHOLE_FILE_LIMIT }) };
-  } catch (error) {
-    return notDecompressed(error);
-  }
+  return gunzipAsync(bytes, WHOLE_OPTIONS).then(decompressed, notDecompressed);
 }
 
 /** {@link gunzipWhole} in place, for a reader thread, whose whole job it is. */
 export function gunzipWholeSync(bytes: Buffer): WholeGunzip {
   if (bytes.length === 0) return notDecompressed(new GzipError('empty file'));
   try {
-    return { ok: true, bytes: gunzipSync(bytes, { maxOutputLength: WHOLE_FILE_LIMIT }) };
+    return decompressed(gunzipSync(bytes, WHOLE_OPTIONS));
   } catch (error) {
     return notDecompressed(error);
   }
+}
+
+const WHOLE_OPTIONS = { maxOutputLength: WHOLE_FILE_LIMIT };
+
+function decompressed(bytes: Buffer): WholeGunzip {
+  return { ok: true, bytes };
 }
 
 /**
@@ -147,9 +145,9 @@ export const TOO_LARGE_DECOMPRESSED = `too large: over ${WHOLE_FILE_LIMIT / (1 <
 
 function notDecompressed(error: unknown): WholeGunzip {
   if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-    return { ok: false, reason: TOO_LARGE_DECOMPRESSED, tooLarge: true };
+    return { ok: false, reason: TOO_LARGE_DECOMPRESSED };
   }
-  return { ok: false, reason: zlibFailure(error).message, tooLarge: false };
+  return { ok: false, reason: zlibFailure(error).message };
 }
 
 /** zlib's error as a {@link GzipError} saying what it means for the file. */

@@ -3,12 +3,11 @@ import { EventBatch, NO_STATUS } from '../../operators/batch.js';
 import { grown, trimmed } from '../../operators/columns.js';
 import { type LogEvent, parseStatus } from '../../operators/event.js';
 import { StringCodes } from '../../operators/string-codes.js';
-import { type EventFields, STANDARD_FIELDS } from './event-fields.js';
+import { type EventFields, hasStandardPaths, STANDARD_FIELDS } from './event-fields.js';
 import { type DictionaryEntry, StringDictionary } from './scan-dictionary.js';
 import {
   type Clock,
   EARLIEST_TIMESTAMP,
-  hasStandardPaths,
   type InvalidValue,
   latestTimestamp,
   MAX_EVENT_BYTES,

@@ -1,6 +1,6 @@
-import type { LogEvent, ParsedEvent, Validation } from '../../operators/event.js';
+import type { FieldLabels, LogEvent, ParsedEvent, Validation } from '../../operators/event.js';
 import { validateEvent } from '../../operators/event.js';
-import { type EventFields, STANDARD_FIELDS } from './event-fields.js';
+import { type EventFields, isStandard, STANDARD_FIELDS } from './event-fields.js';
 
 /** Where an invalid value stood: an array index or a line number, for the report. */
 export type Position = { readonly index: number } | { readonly line: number };
@@ -83,25 +83,6 @@ export function validateValue(
   return result;
 }
 
-/** Whether `fields` are the event model's own, numeric timestamps in seconds. */
-export function isStandard(fields: EventFields): boolean {
-  return hasStandardPaths(fields) && fields.timestampUnit === 's';
-}
-
-/** Whether the three fields are at the event model's keys (whatever the timestamp unit). */
-export function hasStandardPaths(fields: EventFields): boolean {
-  return (
-    fields === STANDARD_FIELDS ||
-    (isKey(fields.service, 'service') &&
-      isKey(fields.timestamp, 'timestamp') &&
-      isKey(fields.message, 'message'))
-  );
-}
-
-function isKey(path: readonly string[], key: string): boolean {
-  return path.length === 1 && path[0] === key;
-}
-
 /**
  * Reads the three fields of `value` where `fields` says they are and checks them as the event
  * model would; a reason names the field as the logs call it (`missing ts`). The event kept
@@ -113,12 +94,15 @@ function validateMapped(value: unknown, fields: EventFields): Validation {
   }
   let timestamp = valueAt(value, fields.timestamp);
   if (typeof timestamp === 'number' && fields.timestampUnit === 'ms') timestamp /= 1000;
-  const result = validateEvent({
-    service: valueAt(value, fields.service),
-    timestamp,
-    message: valueAt(value, fields.message),
-  });
-  if (!result.ok) return { ok: false, reason: renamed(result.reason, fields) };
+  const result = validateEvent(
+    {
+      service: valueAt(value, fields.service),
+      timestamp,
+      message: valueAt(value, fields.message),
+    },
+    labelsOf(fields),
+  );
+  if (!result.ok) return result;
   return { ok: true, event: { ...result.event, event: value as LogEvent } };
 }
 
@@ -134,12 +118,20 @@ function valueAt(value: object, path: readonly string[]): unknown {
   return at;
 }
 
-/** The event model's reason with its field named as `fields` has it: `missing ts`. */
-function renamed(reason: string, fields: EventFields): string {
-  return reason.replace(/^(missing |)(service|timestamp|message)\b/, (_, missing: string, name) => {
-    const path = fields[name as 'service' | 'timestamp' | 'message'].join('.');
-    return `${missing}${path}`;
-  });
+const LABELS = new WeakMap<EventFields, FieldLabels>();
+
+/** The fields as the logs name them (`msg.text`), for the reasons; made once per mapping. */
+function labelsOf(fields: EventFields): FieldLabels {
+  let labels = LABELS.get(fields);
+  if (labels === undefined) {
+    labels = {
+      service: fields.service.join('.'),
+      timestamp: fields.timestamp.join('.'),
+      message: fields.message.join('.'),
+    };
+    LABELS.set(fields, labels);
+  }
+  return labels;
 }
 
 /** Whether arrays and objects nest in `value` more than `limit` levels; iterative, any depth. */

@@ -8,6 +8,7 @@ import { RunningAverageState } from '../../operators/running-average.js';
 import { SlidingWindowState } from '../../operators/sliding-window.js';
 import type { AnyTaskState } from '../../operators/states.js';
 import { LogstreamMetrics } from '../../src/metrics/logstream-metrics.js';
+import { ProblemTally } from '../../src/problems.js';
 import type { SourceBatch } from '../../src/source/types.js';
 import { parseSamples } from './scrape.js';
 
@@ -19,9 +20,14 @@ const ev = (service: string, offset: number, status: number) => ({
   message: `HTTP Status Code: ${status}`,
 });
 
-function metricsOver(states: [TaskName, AnyTaskState][], allowedLatenessSeconds = 0) {
+function metricsOver(
+  states: [TaskName, AnyTaskState][],
+  allowedLatenessSeconds = 0,
+  problems = new ProblemTally(),
+) {
   return new LogstreamMetrics({
     states: new Map(states),
+    problems,
     allowedLatenessSeconds,
     version: '1.2.3',
   });
@@ -78,7 +84,8 @@ describe('LogstreamMetrics', () => {
   });
 
   it('counts source batches and problems', () => {
-    const metrics = metricsOver([]);
+    const problems = new ProblemTally();
+    const metrics = metricsOver([], 0, problems);
     const batch: SourceBatch = {
       index: 7,
       file: 'a.json',
@@ -86,9 +93,9 @@ describe('LogstreamMetrics', () => {
       invalid: 1,
     };
     metrics.countBatch(batch);
-    metrics.countProblem({ kind: 'invalid', file: 'a.json', reason: 'x', count: 3 });
-    metrics.countProblem({ kind: 'broken', file: 'b.json', reason: 'y', count: 0 });
-    metrics.countProblem({ kind: 'warning', file: 'c.json', reason: 'z', count: 0 });
+    problems.add({ kind: 'invalid', file: 'a.json', reason: 'x', count: 3 });
+    problems.add({ kind: 'broken', file: 'b.json', reason: 'y', count: 0 });
+    problems.add({ kind: 'warning', file: 'c.json', reason: 'z', count: 0 });
     const samples = parseSamples(metrics.render());
     expect(samples.get('logstream_events_total')).toBe(2);
     expect(samples.get('logstream_invalid_events_total')).toBe(3);

@@ -4,6 +4,7 @@ import { EXPOSITION_CONTENT_TYPE } from '../../src/metrics/exposition.js';
 import { LogstreamMetrics } from '../../src/metrics/logstream-metrics.js';
 import { type MetricsServer, startMetricsServer } from '../../src/metrics/metrics-server.js';
 import { openMetricsEndpoint } from '../../src/metrics/open-metrics.js';
+import { ProblemTally } from '../../src/problems.js';
 import { UsageError } from '../../src/usage-error.js';
 
 interface Reply {
@@ -93,7 +94,12 @@ describe('startMetricsServer', () => {
 });
 
 describe('openMetricsEndpoint', () => {
-  const metrics = () => new LogstreamMetrics({ states: new Map(), allowedLatenessSeconds: 0 });
+  const metrics = () =>
+    new LogstreamMetrics({
+      states: new Map(),
+      problems: new ProblemTally(),
+      allowedLatenessSeconds: 0,
+    });
   const sink = () => {
     let text = '';
     const write = (chunk: string) => {
