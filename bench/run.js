@@ -12,7 +12,7 @@ import { allTasks, compareEngines, task5Name } from './lib/engines.js';
 import { followLatency } from './lib/latency.js';
 import { describeMachine } from './lib/machine.js';
 import { manyFilesMemory } from './lib/many-files.js';
-import { bloomLookups, reservoirThroughput } from './lib/micro.js';
+import { bloomLookups, reservoirThroughput, scannerThroughput } from './lib/micro.js';
 import { RESULTS_DIR, requireBenchDependencies, requireBuild } from './lib/paths.js';
 import { buildSections, evaluateTargets, machineLine, toMarkdown, toText } from './lib/report.js';
 
@@ -22,10 +22,11 @@ Measures logstream on a deterministic corpus (logstream generate --seed 1, files
 events in bench/corpus/<events>/, reused when present) and writes bench/results/latest.json
 and latest.md.
   (a) Task 5 (lazy-groups) vs DuckDB vs Polars, same totals required
-  (b) all six tasks, events per second
+  (b) all six tasks vs DuckDB's query of (a), runs interleaved
   (c) follow-mode latency, rename of a file → its first record on stdout
   (d) peak RSS at several corpus sizes
-  (e) micro: Bloom lookups/s vs bloom-filters; reservoirSample vs Algorithm R
+  (e) micro: Bloom lookups/s vs bloom-filters; reservoirSample vs Algorithm R; the byte
+      scanner's MB/s per core (bench/scan.mjs)
   (f) checkpoint overhead: all six tasks on the corpus of (b), without and with --checkpoint
       <fresh dir> (default interval, and --checkpoint-interval 100ms), runs interleaved
   (g) peak RSS following many small files (bench/corpus/files-<n>/, 10 events each,
@@ -120,6 +121,7 @@ function parseOptions(argv) {
       packageLookups: quick ? 20_000 : 100_000,
     },
     reservoir: { items: quick ? 1_000_000 : 10_000_000, capacity: 1000, batchSize: 100_000 },
+    scanner: { events: quick ? 50_000 : 200_000, scanRuns: quick ? 3 : 9 },
   };
 }
 
@@ -229,6 +231,7 @@ async function main() {
   await section('b', `(b) all six tasks, ${corpus?.events} events`, async () => {
     const all = await allTasks(corpus, { runs: options.runs, log, baseline });
     results.allTasks = all.current;
+    results.allTasksDuckdb = all.duckdb;
     if (baseline) {
       // the baseline's own figures here; in (a) they are among the engines'
       results.baseline.allTasks = { ...against(all, 'current'), figures: all.baseline };
@@ -261,6 +264,7 @@ async function main() {
       const strip = ({ runs, label, ...medians }) => medians;
       results.memory.push({
         events,
+        // each ratio to the DuckDB runs interleaved with it: (a)'s for Task 5, (b)'s for all six
         groups: strip(groups.engines.logstream),
         allTasks: strip(all),
         duckdb: strip(groups.engines.duckdb),
@@ -281,6 +285,7 @@ async function main() {
       runs: options.runs,
       log,
     });
+    results.micro.scanner = scannerThroughput({ ...options.scanner, runs: options.runs, log });
   });
   await section(
     'f',

@@ -1,6 +1,9 @@
 // Micro benchmark: the general source path (JSON.parse + validateEvent + EventBatch.fromParsed)
 // against the byte scanner, on events in the generator's format held in memory.
-// Run: npx tsc -p tsconfig.build.json && node bench/scan.mjs [events] [runs]
+// Run: npx tsc -p tsconfig.build.json && node bench/scan.mjs [events] [runs] [--json]
+// --json prints one object instead of the table, for bench/run.js:
+// { events, runs, rows: [{ name, general: { eventsPerSecond, mbPerSecond }, scanner: { … } }] }
+// with rates per CPU second and MB = 1e6 bytes of input.
 import { isUtf8 } from 'node:buffer';
 import { EventBatch } from '../dist/operators/batch.js';
 import { generateLogFiles } from '../dist/src/generator.js';
@@ -8,8 +11,11 @@ import { collectValues, MAX_BATCH_ELEMENTS, parseJsonDocument } from '../dist/sr
 import { scanJsonArray, scanNdjsonLines } from '../dist/src/source/scan-events.js';
 import { BatchCollector } from '../dist/src/source/validate-values.js';
 
-const EVENTS = Number(process.argv[2] ?? 200_000);
-const RUNS = Number(process.argv[3] ?? 9);
+const args = process.argv.slice(2);
+const asJson = args.includes('--json');
+const [eventsArg, runsArg] = args.filter((arg) => arg !== '--json');
+const EVENTS = Number(eventsArg ?? 200_000);
+const RUNS = Number(runsArg ?? 9);
 const SMALL_FILE_EVENTS = 1000;
 /** readNdjsonLines reads 1 MiB at a time: the scanner gets the complete lines of each read. */
 const NDJSON_READ = 1 << 20;
@@ -30,17 +36,15 @@ const MAPPED = {
   message: ['msg', 'text'],
   timestampUnit: 'ms',
 };
-const mappedChunks = splitAtLines(
-  Buffer.from(
-    events
-      .map(
-        (e) =>
-          `${JSON.stringify({ ts: e.timestamp * 1000, svc: e.service, msg: { text: e.message } })}\n`,
-      )
-      .join(''),
-  ),
-  NDJSON_READ,
+const mappedNdjson = Buffer.from(
+  events
+    .map(
+      (e) =>
+        `${JSON.stringify({ ts: e.timestamp * 1000, svc: e.service, msg: { text: e.message } })}\n`,
+    )
+    .join(''),
 );
+const mappedChunks = splitAtLines(mappedNdjson, NDJSON_READ);
 
 function generalJson(bytes) {
   const document = parseJsonDocument(bytes);
@@ -115,13 +119,14 @@ function splitAtLines(bytes, size) {
 }
 
 /**
- * Events per second of CPU time (user + system of this process), median of RUNS runs after
- * two warm-ups: on a shared machine, wall time also counts the other processes' turns.
+ * Events and input bytes per second of CPU time (user + system of this process), median of
+ * RUNS runs after two warm-ups: on a shared machine, wall time also counts the other
+ * processes' turns.
  */
-function measure(label, run) {
+function measure(label, { run, bytes }) {
   for (let i = 0; i < 2; i++) run();
-  const rates = [];
-  const wallRates = [];
+  const seconds = [];
+  const wallSeconds = [];
   for (let i = 0; i < RUNS; i++) {
     const cpuBefore = process.cpuUsage();
     const wallBefore = process.hrtime.bigint();
@@ -129,10 +134,17 @@ function measure(label, run) {
     const wall = Number(process.hrtime.bigint() - wallBefore) / 1e9;
     const { user, system } = process.cpuUsage(cpuBefore);
     if (n !== EVENTS) throw new Error(`${label}: ${n} events instead of ${EVENTS}`);
-    rates.push(n / ((user + system) / 1e6));
-    wallRates.push(n / wall);
+    seconds.push((user + system) / 1e6);
+    wallSeconds.push(wall);
   }
-  return { cpu: median(rates), wall: median(wallRates) };
+  const cpu = median(seconds);
+  const wall = median(wallSeconds);
+  return {
+    eventsPerSecond: EVENTS / cpu,
+    mbPerSecond: bytes / 1e6 / cpu,
+    wallEventsPerSecond: EVENTS / wall,
+    wallMbPerSecond: bytes / 1e6 / wall,
+  };
 }
 
 function median(values) {
@@ -140,30 +152,59 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+const sizeOf = (buffers) => buffers.reduce((n, buffer) => n + buffer.length, 0);
+
+// bench/run.js finds the target row by its name: keep the names stable.
 const cases = [
-  ['.json, one file', () => generalJson(bigFile), () => scannedJson(bigFile)],
-  [
-    `.json, ${smallFiles.length} files of ${SMALL_FILE_EVENTS}`,
-    () => smallFiles.reduce((n, file) => n + generalJson(file), 0),
-    () => smallFiles.reduce((n, file) => n + scannedJson(file), 0),
-  ],
-  ['.ndjson, 1 MiB reads', () => generalNdjson(ndjson), () => scannedNdjson(ndjsonChunks)],
+  {
+    name: '.json, one file',
+    general: { run: () => generalJson(bigFile), bytes: bigFile.length },
+    scanner: { run: () => scannedJson(bigFile), bytes: bigFile.length },
+  },
+  {
+    name: `.json, ${smallFiles.length} files of ${SMALL_FILE_EVENTS}`,
+    general: {
+      run: () => smallFiles.reduce((n, file) => n + generalJson(file), 0),
+      bytes: sizeOf(smallFiles),
+    },
+    scanner: {
+      run: () => smallFiles.reduce((n, file) => n + scannedJson(file), 0),
+      bytes: sizeOf(smallFiles),
+    },
+  },
+  {
+    name: '.ndjson, 1 MiB reads',
+    general: { run: () => generalNdjson(ndjson), bytes: ndjson.length },
+    scanner: { run: () => scannedNdjson(ndjsonChunks), bytes: ndjson.length },
+  },
   // Mapped fields take the general path inside the scanner: measured against the fast path.
-  [
-    '.ndjson mapped (ts/svc/msg.text)',
-    () => scannedNdjson(mappedChunks, MAPPED),
-    () => scannedNdjson(ndjsonChunks),
-  ],
+  {
+    name: '.ndjson mapped (ts/svc/msg.text)',
+    general: { run: () => scannedNdjson(mappedChunks, MAPPED), bytes: mappedNdjson.length },
+    scanner: { run: () => scannedNdjson(ndjsonChunks), bytes: ndjson.length },
+  },
 ];
 
-const format = (rate) => `${(rate / 1e6).toFixed(2)}M/s`;
-console.log(
-  `${EVENTS} generated events; events per second of CPU time (wall time in brackets), median of ${RUNS} runs; node ${process.version}`,
-);
-for (const [label, general, scanned] of cases) {
-  const slow = measure(label, general);
-  const fast = measure(label, scanned);
+const rates = (m) => ({ eventsPerSecond: m.eventsPerSecond, mbPerSecond: m.mbPerSecond });
+const perSecond = (rate) => `${(rate / 1e6).toFixed(2)}M/s`;
+const megabytes = (rate) => `${rate.toFixed(0)}MB/s`;
+const show = (m) =>
+  `${perSecond(m.eventsPerSecond)} ${megabytes(m.mbPerSecond).padStart(7)} (${perSecond(m.wallEventsPerSecond)} ${megabytes(m.wallMbPerSecond)})`;
+
+if (!asJson) {
   console.log(
-    `${label.padEnd(32)} general ${format(slow.cpu)} (${format(slow.wall)})   scanner ${format(fast.cpu)} (${format(fast.wall)})   x${(fast.cpu / slow.cpu).toFixed(1)}`,
+    `${EVENTS} generated events; events and MB (1e6 bytes of input) per second of CPU time (wall time in brackets), median of ${RUNS} runs; node ${process.version}`,
   );
 }
+const rows = [];
+for (const { name, general, scanner } of cases) {
+  const slow = measure(name, general);
+  const fast = measure(name, scanner);
+  rows.push({ name, general: rates(slow), scanner: rates(fast) });
+  if (!asJson) {
+    console.log(
+      `${name.padEnd(32)} general ${show(slow)}   scanner ${show(fast)}   x${(fast.eventsPerSecond / slow.eventsPerSecond).toFixed(1)}`,
+    );
+  }
+}
+if (asJson) console.log(JSON.stringify({ events: EVENTS, runs: RUNS, rows }));

@@ -350,6 +350,7 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
     const ids = this.translate(batch);
     const { serviceIds, times, statuses } = batch;
     const windowSeconds = this.windowSeconds;
+    const newestBefore = this.newest;
     for (let i = 0; i < batch.length; i++) {
       const time = times[i]!;
       if (time < this.newest - windowSeconds) {
@@ -358,11 +359,12 @@ export class SlidingWindowState implements TaskState<SlidingWindowState, Sliding
         continue;
       }
       this.insert(ids[serviceIds[i]!]!, time, classOf(statuses[i]!));
-      if (time > this.newest) {
-        this.newest = time;
-        this.store.evictBefore(time - windowSeconds, this.evict);
-      }
+      if (time > this.newest) this.newest = time;
     }
+    // Once per batch, not per newer event: lateness is judged by `newest` alone, and every
+    // entry the window left during the batch is older than its final start, so the window
+    // after the batch is the same.
+    if (this.newest > newestBefore) this.store.evictBefore(this.newest - windowSeconds, this.evict);
     this.forgetIfSparse();
     return this;
   }

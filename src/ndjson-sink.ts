@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { TaskRecord } from '../operators/records.js';
 import type { TaskOutput } from './topology.js';
 
 /** Bytes buffered before a write: few large writes instead of one per record. */
@@ -27,8 +28,7 @@ export class NdjsonSink {
 
   write({ batch, file, record }: TaskOutput): void {
     if (this.closed) return;
-    const { task, ...fields } = record;
-    this.buffer += `${JSON.stringify({ task, batch, file, ...fields })}\n`;
+    this.buffer += `${recordLine(batch, file, record)}\n`;
     if (this.buffer.length >= FLUSH_BYTES) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
@@ -85,4 +85,19 @@ export class NdjsonSink {
     this.buffer = '';
     this.onClosed();
   }
+}
+
+/**
+ * The record as SPEC's line: `task`, `batch`, `file`, then the record's own fields. Records
+ * put `task` first, so the batch and file are spliced in after it instead of copying every
+ * record into a new object (a tenth of a run's main thread over 5M events, where Task 6
+ * writes a record per window).
+ */
+export function recordLine(batch: number, file: string | null, record: TaskRecord): string {
+  const json = JSON.stringify(record);
+  const taskMember = `{"task":${JSON.stringify(record.task)}`;
+  const where = `,"batch":${batch},"file":${JSON.stringify(file)}`;
+  if (json.startsWith(taskMember)) return `${taskMember}${where}${json.slice(taskMember.length)}`;
+  const { task, ...fields } = record;
+  return JSON.stringify({ task, batch, file, ...fields });
 }

@@ -88,6 +88,11 @@ export interface TopologyEdges {
    * checkpoint, so the records of the batches it covers are never lost to a kill.
    */
   readonly delivered?: () => Promise<void>;
+  /**
+   * Subscribes to {@link Topology.forwarded} (the dashboard's panel): without it, and without
+   * `--forward`, Task 4 only counts the events it forwards, and never builds them.
+   */
+  readonly showsForwarded?: boolean;
   /** Sees each source batch before the tasks do (the dashboard's header counts them). */
   readonly onBatch?: (batch: SourceBatch) => void;
   /**
@@ -198,10 +203,14 @@ async function build(
   });
   const forwarded = new Subject<LogEvent>();
   const sideOutputs: SideOutputs = {
-    forwarded: (event) => {
-      forwardFile?.append(JSON.stringify(event));
-      forwarded.next(event);
-    },
+    // Only with a reader: each forwarded event is rebuilt from the columns for it.
+    forwarded:
+      options.forward === undefined && !edges.showsForwarded
+        ? undefined
+        : (event) => {
+            forwardFile?.append(JSON.stringify(event));
+            forwarded.next(event);
+          },
     // Only with a file: describing each late event costs more than counting it.
     late:
       options.lateOutput === undefined
@@ -367,7 +376,7 @@ type TaskOperator = OperatorFunction<OperatorInput, TaskRecord>;
 
 /** Where the operators' second outputs go: Task 4's forwarded events, the late ones of 2 and 6. */
 interface SideOutputs {
-  readonly forwarded: (event: LogEvent) => void;
+  readonly forwarded: ((event: LogEvent) => void) | undefined;
   readonly late: ((event: LateEvent) => void) | undefined;
 }
 

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { RunningAverageRecord } from '../operators/records.js';
-import { NdjsonSink } from '../src/ndjson-sink.js';
+import type { RunningAverageRecord, TaskRecord } from '../operators/records.js';
+import { NdjsonSink, recordLine } from '../src/ndjson-sink.js';
 import type { TaskOutput } from '../src/topology.js';
 
 const record: RunningAverageRecord = {
@@ -140,5 +140,30 @@ describe('NdjsonSink', () => {
     expect(await settled(ready)).toBe(false);
     stream.destroy();
     expect(await settled(ready)).toBe(true);
+  });
+});
+
+describe('recordLine', () => {
+  const spread = (batch: number, file: string | null, r: Record<string, unknown>) => {
+    const { task, ...fields } = r;
+    return JSON.stringify({ task, batch, file, ...fields });
+  };
+
+  it('puts task, batch and file first, then the fields in their order, as one object would', () => {
+    const line = recordLine(7, 'x"y\u001b.json', record);
+    expect(line).toBe(spread(7, 'x"y\u001b.json', { ...record }));
+    expect(Object.keys(JSON.parse(line)).slice(0, 4)).toEqual(['task', 'batch', 'file', 'oldest']);
+  });
+
+  it('writes a null file (merged states) and a record of no other field', () => {
+    const bare = { task: 'bloom' } as unknown as TaskRecord;
+    expect(recordLine(0, null, bare)).toBe('{"task":"bloom","batch":0,"file":null}');
+  });
+
+  it('moves task first when a record does not put it there', () => {
+    const late = { total: 1, task: 'reservoir' } as unknown as TaskRecord;
+    expect(recordLine(3, 'a.json', late)).toBe(
+      '{"task":"reservoir","batch":3,"file":"a.json","total":1}',
+    );
   });
 });

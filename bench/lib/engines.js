@@ -162,29 +162,44 @@ export async function compareEngines(corpus, { task, runs, log, baseline }) {
 }
 
 /**
- * Measurement (b): all six tasks, stdout to /dev/null. With `baseline`, its build runs just
- * before the current one in every round; resolves with `{ current, baseline? }`.
+ * Measurement (b): all six tasks, stdout to /dev/null, and DuckDB's query of (a) on the same
+ * corpus in the same rounds (the target is a ratio of wall times, so both are measured in the
+ * same minutes of the machine). With `baseline`, its build runs just before the current one in
+ * every round; resolves with `{ current, duckdb, baseline? }`, each logstream build's figures
+ * with `ratioToDuckdb`.
  */
 export async function allTasks(corpus, { runs, log, baseline }) {
+  const logstream = (cli, label) => () =>
+    measured(`logstream (${label})`, [cli, 'run', corpus.dir, '--once']);
   const builds = [
     ...(baseline
-      ? [{ name: 'baseline', label: `baseline ${baseline.short}`, cli: baseline.cli }]
+      ? [
+          {
+            name: 'baseline',
+            label: `baseline ${baseline.short}`,
+            run: logstream(baseline.cli, `baseline ${baseline.short}`),
+          },
+        ]
       : []),
-    { name: 'current', label: 'all tasks', cli: CLI },
+    { name: 'current', label: 'all tasks', run: logstream(CLI, 'all tasks') },
+    { name: 'duckdb', label: 'DuckDB', run: () => jsonRowsOf('duckdb', [DUCKDB, corpus.dir]) },
   ];
   const perBuild = Object.fromEntries(builds.map((b) => [b.name, []]));
   for (let round = 1; round <= runs; round++) {
-    for (const { name, label, cli } of builds) {
-      const run = await measured(`logstream (${label})`, [cli, 'run', corpus.dir, '--once']);
-      log(`  ${label} run ${round}/${runs}: ${summary(run, corpus.events)}`);
-      perBuild[name].push(run);
+    for (const { name, label, run } of builds) {
+      const measuredRun = await run();
+      log(`  ${label} run ${round}/${runs}: ${summary(measuredRun, corpus.events)}`);
+      perBuild[name].push(measuredRun);
     }
   }
   const summarize = (list) => ({
     ...medians(list, corpus.events),
     runs: list.map((run) => pick(run, corpus.events)),
   });
-  return Object.fromEntries(builds.map((b) => [b.name, summarize(perBuild[b.name])]));
+  const result = Object.fromEntries(builds.map((b) => [b.name, summarize(perBuild[b.name])]));
+  for (const build of builds)
+    result[build.name].ratioToDuckdb = result[build.name].wall / result.duckdb.wall;
+  return result;
 }
 
 function pick(run, events) {

@@ -4,6 +4,9 @@ import { median } from './stats.js';
 
 const BLOOM = fileURLToPath(new URL('../micro/bloom.js', import.meta.url));
 const RESERVOIR = fileURLToPath(new URL('../micro/reservoir.js', import.meta.url));
+const SCAN = fileURLToPath(new URL('../scan.mjs', import.meta.url));
+/** The row of bench/scan.mjs the scanner's target is judged on: the corpus' file shape. */
+const SCANNER_TARGET_ROW = 'files of 1000';
 
 /** Runs a micro benchmark in a fresh Node process (a clean JIT and heap each run). */
 function runScript(script, args) {
@@ -70,6 +73,43 @@ export function reservoirThroughput({ items, capacity, batchSize, runs, log }) {
     batchSize,
     logstream: side('logstream'),
     algorithmR: side('algorithmR'),
+    runs: list,
+  };
+}
+
+/**
+ * Measurement (e), the byte scanner: bench/scan.mjs's MB/s per CPU second against the general
+ * path, on generator events in memory (no file reads), `runs` runs of its own medians, medians
+ * of those. The target row is the corpus' shape, `.json` files of 1,000 events.
+ */
+export function scannerThroughput({ events, scanRuns, runs, log }) {
+  const list = [];
+  for (let round = 1; round <= runs; round++) {
+    const run = runScript(SCAN, [events, scanRuns, '--json']);
+    const row = run.rows.find((r) => r.name.includes(SCANNER_TARGET_ROW));
+    if (row === undefined) throw new Error(`bench/scan.mjs printed no '${SCANNER_TARGET_ROW}' row`);
+    log(`  scanner run ${round}/${runs}: ${row.scanner.mbPerSecond.toFixed(0)} MB/s (${row.name})`);
+    list.push(run);
+  }
+  const rows = list[0].rows.map(({ name }) => {
+    const of = (path, field) =>
+      median(list.map((run) => run.rows.find((r) => r.name === name)[path][field]));
+    return {
+      name: name.trim(),
+      scanner: {
+        mbPerSecond: of('scanner', 'mbPerSecond'),
+        eventsPerSecond: of('scanner', 'eventsPerSecond'),
+      },
+      general: {
+        mbPerSecond: of('general', 'mbPerSecond'),
+        eventsPerSecond: of('general', 'eventsPerSecond'),
+      },
+    };
+  });
+  return {
+    events: list[0].events,
+    rows,
+    target: rows.find((row) => row.name.includes(SCANNER_TARGET_ROW)),
     runs: list,
   };
 }

@@ -44,6 +44,7 @@ async function showDashboard(
   const topology = await openTopology(source, options, {
     onProblem: monitor.problem,
     onBatch: monitor.batch,
+    showsForwarded: true,
     stop: quit,
   });
   const dashboard = renderDashboard(

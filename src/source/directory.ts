@@ -8,7 +8,12 @@ import { compareText } from '../../operators/records.js';
 import { DirectoryWatcher } from './directory-watcher.js';
 import { type FileCursor, FileCursors } from './file-cursors.js';
 import { FileFilter } from './file-filter.js';
-import { FINGERPRINT_BYTES, fingerprintOf, startsAsBefore } from './file-identity.js';
+import {
+  FINGERPRINT_BYTES,
+  type Fingerprint,
+  fingerprintOf,
+  startsAsBefore,
+} from './file-identity.js';
 import type { FileType } from './file-kind.js';
 import {
   COMPRESSED_LIMIT,
@@ -21,7 +26,7 @@ import { type JsonRead, readJsonDocument, splitLargeArray, WHOLE_FILE_LIMIT } fr
 import { listTree, parentOf } from './list-tree.js';
 import { type LinesRead, type NdjsonChunk, NdjsonTail } from './ndjson.js';
 import { OpenFile } from './open-file.js';
-import type { FileScanner, SourceBatch, SourceOptions } from './types.js';
+import type { FileIdentity, FileScanner, SourceBatch, SourceOptions } from './types.js';
 import { badUtf8Reason, type InvalidValue, summarizeInvalid } from './validate-values.js';
 
 /**
@@ -293,7 +298,17 @@ class DirectoryReader {
       if (type === undefined) return; // A name told only in case it was a link.
       // Being written (see readCompressed): looked at again when its timer says, not before.
       if (type.compressed && this.timers.has(name)) return;
-      const cursor = this.cursorFor(name, type, handle, stats);
+      // A read ahead of this very file (same inode, size and time) fingerprinted what it
+      // read: taken instead of reading the file's first and last bytes again here.
+      const early = ahead && (await ahead.catch(() => undefined));
+      const identity =
+        early?.identity &&
+        early.identity.dev === stats.dev &&
+        early.identity.ino === stats.ino &&
+        signatureOf(early) === signatureOf(stats)
+          ? early.identity
+          : undefined;
+      const cursor = this.cursorFor(name, type, handle, stats, identity?.fingerprint);
       if (type.compressed) await this.readCompressed(cursor, handle, stats, ahead);
       else if (type.kind === 'json') await this.readJson(cursor, handle, stats, ahead);
       else await this.readNdjson(this.kept(cursor), handle, stats);
@@ -375,7 +390,14 @@ class DirectoryReader {
    * under it still starts as that one did (a longer version of it, written atomically); else
    * a fresh cursor at its start, not kept yet ({@link kept} keeps it).
    */
-  private cursorFor(name: string, type: FileType, handle: OpenFile, stats: Stats): FileCursor {
+  private cursorFor(
+    name: string,
+    type: FileType,
+    handle: OpenFile,
+    stats: Stats,
+    /** The fingerprint of the file as it is now, when known already. */
+    fingerprintNow?: Fingerprint,
+  ): FileCursor {
     const known = this.cursors.at(stats.dev, stats.ino);
     if (
       known?.kind === type.kind &&
@@ -398,7 +420,7 @@ class DirectoryReader {
       this.growFingerprint(named, handle, stats.size);
       return named;
     }
-    const fingerprint = fingerprintOf(handle, stats.size, type);
+    const fingerprint = fingerprintNow ?? fingerprintOf(handle, stats.size, type);
     return FileCursors.fresh(name, type, stats.dev, stats.ino, fingerprint);
   }
 
@@ -432,8 +454,12 @@ class DirectoryReader {
     if (this.readers) {
       // The reader thread opens it as the reader here does (no link, no blocking on a FIFO)
       // and refuses anything but a regular file: the read is then done again, here.
-      const { size, mtimeMs, read } = await this.readers.scan(path, first, this.options.fields);
-      return { size, mtimeMs, scanned: read && { first, read } };
+      const { size, mtimeMs, identity, read } = await this.readers.scan(
+        path,
+        first,
+        this.options.fields,
+      );
+      return { size, mtimeMs, identity, scanned: read && { first, read } };
     }
     const handle = OpenFile.open(path);
     try {
@@ -714,7 +740,7 @@ const CHANGED = 'changed';
 const RECHECK_CHANGED_MS = 50;
 
 /** `.json` files read ahead of the one being processed. */
-const READ_AHEAD_FILES = 4;
+const READ_AHEAD_FILES = 16;
 
 /**
  * A `.json` file as fetched: its size and time, and for a file small enough to be parsed
@@ -723,6 +749,8 @@ const READ_AHEAD_FILES = 4;
 interface JsonSnapshot {
   readonly size: number;
   readonly mtimeMs: number;
+  /** What a reader thread read, for the fresh cursor's fingerprint. */
+  readonly identity?: FileIdentity;
   readonly bytes?: Buffer;
   readonly scanned?: { readonly first: number; readonly read: JsonRead } | undefined;
 }

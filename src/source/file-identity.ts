@@ -58,7 +58,26 @@ function hashOfStart(handle: { readonly fd: number }, bytes: number): string {
     if (bytesRead === 0) break;
     read += bytesRead;
   }
-  return createHash('sha256').update(start.subarray(0, read)).digest('hex').slice(0, 32);
+  return hashOf(start.subarray(0, read));
+}
+
+function hashOf(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+}
+
+/**
+ * {@link fingerprintOf} of a file whose whole content is `content`, read by the caller (a
+ * reader thread that read the file anyway): the same fingerprint, without reading it again.
+ */
+export function fingerprintOfContent(content: Uint8Array, type: FileType): Fingerprint {
+  const size = content.length;
+  let end = size;
+  if (type.kind === 'json' && !type.compressed) {
+    const found = contentEnd(content, 0, size, false);
+    end = found.end ?? 0;
+  }
+  const bytes = Math.min(end, FINGERPRINT_BYTES);
+  return { bytes, hash: hashOf(content.subarray(0, bytes)) };
 }
 
 /** Bytes read at a time from the end of a `.json` file, looking for where its content ends. */
@@ -78,18 +97,35 @@ function endBeforeClosingBracket(handle: { readonly fd: number }, size: number):
     const bytesRead = readSync(handle.fd, chunk, 0, end - from, from);
     // Shorter than its size said (truncated meanwhile): fingerprint what the size says.
     if (bytesRead < end - from) return size;
-    for (let at = end - from - 1; at >= 0; at--) {
-      const byte = chunk[at]!;
-      if (JSON_WHITESPACE.has(byte)) continue;
-      if (byte === CLOSING_BRACKET && !bracketSeen) {
-        bracketSeen = true;
-        continue;
-      }
-      return from + at + 1;
-    }
+    const found = contentEnd(chunk, from, end - from, bracketSeen);
+    if (found.end !== undefined) return found.end;
+    bracketSeen = found.bracketSeen;
     end = from;
   }
   return 0;
+}
+
+/**
+ * The rule of {@link endBeforeClosingBracket} over `length` bytes of `chunk` that sit at file
+ * offset `from`, read backwards: where the content ends, if it ends in them, and whether the
+ * one `]` was passed over.
+ */
+function contentEnd(
+  chunk: Uint8Array,
+  from: number,
+  length: number,
+  bracketSeen: boolean,
+): { end?: number; bracketSeen: boolean } {
+  for (let at = length - 1; at >= 0; at--) {
+    const byte = chunk[at]!;
+    if (JSON_WHITESPACE.has(byte)) continue;
+    if (byte === CLOSING_BRACKET && !bracketSeen) {
+      bracketSeen = true;
+      continue;
+    }
+    return { end: from + at + 1, bracketSeen };
+  }
+  return { bracketSeen };
 }
 
 const CLOSING_BRACKET = 0x5d;

@@ -1,6 +1,5 @@
 import { isUtf8 } from 'node:buffer';
 import { EventBatch, NO_STATUS } from '../../operators/batch.js';
-import { grown, trimmed } from '../../operators/columns.js';
 import { type LogEvent, parseStatus } from '../../operators/event.js';
 import { StringCodes } from '../../operators/string-codes.js';
 import { type EventFields, hasStandardPaths, STANDARD_FIELDS } from './event-fields.js';
@@ -224,12 +223,39 @@ const P_QUOTE = asciiWord('p"');
 const MESS = asciiWord('mess');
 const AGE_QUOTE = asciiWord('age"');
 
+// The generator's layout, `{"service":"…","timestamp":…,"message":"…"}`, as words: the
+// text between the values compared in three or four comparisons instead of a key loop.
+const BRACE_QUOTE_SE = asciiWord('{"se');
+const RVIC = asciiWord('rvic');
+const E_QUOTE_COLON_QUOTE = asciiWord('e":"');
+const QUOTE_COMMA_QUOTE_T = asciiWord('","t');
+const IMES = asciiWord('imes');
+const TAMP = asciiWord('tamp');
+const QUOTE_COLON = asciiWord('":');
+const COMMA_QUOTE_ME = asciiWord(',"me');
+const SSAG = asciiWord('ssag');
+/** `{"service":"x","timestamp":1,"message":""}`: no event of that layout is shorter. */
+const SHORTEST_TEMPLATE = 44;
+
+/**
+ * The strings this thread has read, across inputs: a reader thread scans file after file of
+ * the same services and messages, and decodes each of them once, not once per file. Scans
+ * are synchronous, so one dictionary serves them all.
+ */
+const THREAD_DICTIONARY = new StringDictionary();
+
+/** The dictionary's guess tables of services and of messages (see StringDictionary.recall). */
+const SERVICE_STRINGS = 0;
+const MESSAGE_STRINGS = 1;
+
 /**
  * Up to 15 digits, the mantissa is an exact double and so is 10^k for k <= 22: one division
  * then rounds once, to the same double as JSON.parse's correctly rounded conversion.
  */
 const MAX_EXACT_DIGITS = 15;
 const POWERS_OF_TEN = Array.from({ length: MAX_EXACT_DIGITS + 1 }, (_, k) => 10 ** k);
+/** Bytes per event of the four columns ({@link ColumnsBuilder}). */
+const COLUMN_BYTES = 8 + 4 + 4 + 2;
 
 /** The event model's status rule, with {@link NO_STATUS} for none. */
 const statusOrNone = (message: string): number => parseStatus(message) ?? NO_STATUS;
@@ -271,7 +297,7 @@ class EventScanner {
       : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.end = this.source.length;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.dictionary = new StringDictionary(this.source);
+    this.dictionary = THREAD_DICTIONARY.read(this.source);
     this.newlineIsSpace = newlineIsSpace;
     this.latest = latest;
   }
@@ -283,7 +309,8 @@ class EventScanner {
   element(p: number, index: number, into: ColumnsBuilder | undefined): number {
     const source = this.source;
     if (source[p] === OPEN_BRACE) {
-      const after = this.scanObject(p);
+      let after = this.templateObject(p);
+      if (after < 0) after = this.scanObject(p);
       if (after >= 0) {
         into?.pushScanned(this);
         return after;
@@ -307,7 +334,8 @@ class EventScanner {
     const end = this.end;
     while (p < end && (source[p] === SPACE || source[p] === TAB)) p++;
     if (p >= end || source[p] !== OPEN_BRACE) return -1;
-    const after = this.scanObject(p);
+    let after = this.templateObject(p);
+    if (after < 0) after = this.scanObject(p);
     if (after < 0) return -1;
     const stop = this.skipSpace(after);
     return stop === end || source[stop] === LF ? stop : -1;
@@ -323,6 +351,58 @@ class EventScanner {
       else break;
     }
     return p;
+  }
+
+  /**
+   * Reads a simple event in the generator's exact layout (no spaces, keys in its order) from
+   * the `{` at `start`: the position after its `}`, or -1 for any other text, which
+   * {@link scanObject} then reads from the start.
+   */
+  private templateObject(start: number): number {
+    const view = this.view;
+    const end = this.end;
+    if (
+      !this.simpleKeys ||
+      start + SHORTEST_TEMPLATE > end ||
+      view.getInt32(start, true) !== BRACE_QUOTE_SE ||
+      view.getInt32(start + 4, true) !== RVIC ||
+      view.getInt32(start + 8, true) !== E_QUOTE_COLON_QUOTE
+    ) {
+      return -1;
+    }
+    const service = this.string(start + 12, SERVICE_STRINGS);
+    // An empty service is invalid: the general path gives the reason.
+    if (service === undefined || service.length === 0) return -1;
+    // From the service's closing quote.
+    const quote = this.stringEnd - 1;
+    if (
+      quote + 14 > end ||
+      view.getInt32(quote, true) !== QUOTE_COMMA_QUOTE_T ||
+      view.getInt32(quote + 4, true) !== IMES ||
+      view.getInt32(quote + 8, true) !== TAMP ||
+      view.getUint16(quote + 12, true) !== QUOTE_COLON
+    ) {
+      return -1;
+    }
+    const p = this.timestamp(quote + 14);
+    if (
+      p < 0 ||
+      p + 12 > end ||
+      view.getInt32(p, true) !== COMMA_QUOTE_ME ||
+      view.getInt32(p + 4, true) !== SSAG ||
+      view.getInt32(p + 8, true) !== E_QUOTE_COLON_QUOTE
+    ) {
+      return -1;
+    }
+    const message = this.string(p + 12, MESSAGE_STRINGS);
+    if (message === undefined) return -1;
+    const close = this.stringEnd;
+    if (close >= end || this.source[close] !== CLOSE_BRACE) return -1;
+    this.serviceEntry = service;
+    this.messageEntry = message;
+    this.lastBadUtf8 = service.badUtf8 || message.badUtf8;
+    if (this.lastBadUtf8) this.badUtf8 = true;
+    return close + 1;
   }
 
   /** Reads a simple event from the `{` at `start`; the position after its `}`, or -1. */
@@ -363,17 +443,17 @@ class EventScanner {
       p += 1;
       if (p < end && source[p]! <= SPACE) p = this.skipSpace(p);
       if (field === TIMESTAMP) {
-        p = this.scanNumber(p);
+        p = this.timestamp(p);
       } else {
         if (p >= end || source[p] !== QUOTE) return -1;
-        const entry = this.scanString(p + 1);
+        const entry = this.string(p + 1, field === MESSAGE ? MESSAGE_STRINGS : SERVICE_STRINGS);
         if (entry === undefined) return -1;
         p = this.stringEnd;
         if (field === MESSAGE) {
           this.messageEntry = entry;
         } else {
           // An empty service is invalid: the general path gives the reason.
-          if (entry.bytes.byteLength === 0) return -1;
+          if (entry.length === 0) return -1;
           this.serviceEntry = entry;
         }
       }
@@ -393,7 +473,24 @@ class EventScanner {
     }
   }
 
-  /** The string whose content starts at `p`, when it has no escape; its end in `stringEnd`. */
+  /**
+   * The string whose content starts at `p`, when it has no escape; the position after its
+   * closing quote in `stringEnd`. A string read before at text that starts alike is
+   * recognised by comparing its bytes; any other is read and interned.
+   */
+  private string(p: number, kind: 0 | 1): DictionaryEntry | undefined {
+    const dictionary = this.dictionary;
+    const known = dictionary.recall(p, kind);
+    if (known !== undefined) {
+      this.stringEnd = p + known.length + 1;
+      return known;
+    }
+    const entry = this.scanString(p);
+    if (entry !== undefined) dictionary.remember(p, kind, entry);
+    return entry;
+  }
+
+  /** {@link string} without the guess: reads to the closing quote, then interns. */
   private scanString(p: number): DictionaryEntry | undefined {
     const source = this.source;
     const view = this.view;
@@ -427,6 +524,67 @@ class EventScanner {
       bits |= c;
     }
     return undefined;
+  }
+
+  /**
+   * {@link scanNumber} four digits at a time for the usual timestamp (no sign, no leading
+   * zero, no exponent, at most 15 digits, not at the end of the input); any other number is
+   * read by {@link scanNumber}. The digits make the same exact mantissa, so the same double.
+   */
+  private timestamp(start: number): number {
+    const source = this.source;
+    const view = this.view;
+    const end = this.end;
+    const first = source[start]!;
+    if (first <= ZERO || first > NINE) return this.scanNumber(start);
+    let p = start;
+    let mantissa = 0;
+    let digits = 0;
+    // Epoch seconds have ten digits: the first eight in one test, without the loop.
+    if (p + 8 <= end) {
+      const high = view.getInt32(p, true);
+      const low = view.getInt32(p + 4, true);
+      if ((notDigits(high) | notDigits(low)) === 0) {
+        mantissa = fourDigits(high) * 10000 + fourDigits(low);
+        p += 8;
+        digits = 8;
+      }
+    }
+    for (;;) {
+      if (p + 4 > end) return this.scanNumber(start);
+      const word = view.getInt32(p, true);
+      const run = digitRun(word);
+      if (run === 0) break;
+      mantissa = mantissa * POWERS_OF_TEN[run]! + fourDigits(word << (32 - 8 * run));
+      p += run;
+      digits += run;
+      if (digits > MAX_EXACT_DIGITS) return this.scanNumber(start);
+      if (run < 4) break;
+    }
+    let scale = 0;
+    if (source[p] === DOT) {
+      p += 1;
+      for (;;) {
+        if (p + 4 > end) return this.scanNumber(start);
+        const word = view.getInt32(p, true);
+        const run = digitRun(word);
+        if (run === 0) break;
+        mantissa = mantissa * POWERS_OF_TEN[run]! + fourDigits(word << (32 - 8 * run));
+        p += run;
+        scale += run;
+        if (digits + scale > MAX_EXACT_DIGITS) return this.scanNumber(start);
+        if (run < 4) break;
+      }
+      // `1.` is not JSON: scanNumber says so.
+      if (scale === 0) return this.scanNumber(start);
+    }
+    const c = source[p];
+    if (c === LOWER_E || c === UPPER_E) return this.scanNumber(start);
+    let value = scale === 0 ? mantissa : mantissa / POWERS_OF_TEN[scale]!;
+    if (this.timestampDivisor !== 1) value /= this.timestampDivisor;
+    if (value > this.latest || value < EARLIEST_TIMESTAMP) return -1;
+    this.time = value;
+    return p;
   }
 
   /** Reads a JSON number at `start` into `time`; the position after it, or -1. */
@@ -529,10 +687,11 @@ class EventScanner {
 
 /** Growable columns of one batch, services and messages dictionary-coded as they are read. */
 class ColumnsBuilder {
-  private serviceIds: Uint32Array;
-  private messageIds: Uint32Array;
-  private times: Float64Array;
-  private statuses: Uint16Array;
+  private serviceIds!: Uint32Array;
+  private messageIds!: Uint32Array;
+  private times!: Float64Array;
+  private statuses!: Uint16Array;
+  private capacity = 0;
   /**
    * Originals of the events that took the general path, at their indexes (holes elsewhere,
    * which `EventBatch.eventAt` rebuilds), so extra fields and ISO timestamps are kept.
@@ -549,10 +708,7 @@ class ColumnsBuilder {
     private readonly latest: number,
     private readonly fields: EventFields,
   ) {
-    this.serviceIds = new Uint32Array(capacity);
-    this.messageIds = new Uint32Array(capacity);
-    this.times = new Float64Array(capacity);
-    this.statuses = new Uint16Array(capacity);
+    this.allocate(Math.max(1, capacity));
   }
 
   pushScanned(scanner: EventScanner): void {
@@ -574,7 +730,7 @@ class ColumnsBuilder {
       return;
     }
     const { event } = result;
-    this.events ??= new Array<LogEvent>(this.times.length);
+    this.events ??= new Array<LogEvent>(this.capacity);
     this.events[this.length] = event.event;
     this.push(
       this.services.code(event.service),
@@ -591,12 +747,15 @@ class ColumnsBuilder {
   finish(): ScanPart {
     const n = this.length;
     if (this.events !== undefined) this.events.length = n;
+    // The columns share one buffer, which crosses threads whole (batch-transfer.ts): views
+    // of it when the estimate was close, a copy when most of it would travel empty.
+    if (n < this.capacity / 2) this.resize(n);
     const batch = new EventBatch(
-      trimmed(this.serviceIds, n),
+      this.serviceIds.subarray(0, n),
       this.services.values,
-      trimmed(this.times, n),
-      trimmed(this.statuses, n),
-      trimmed(this.messageIds, n),
+      this.times.subarray(0, n),
+      this.statuses.subarray(0, n),
+      this.messageIds.subarray(0, n),
       this.messages.values,
       this.events,
     );
@@ -605,7 +764,7 @@ class ColumnsBuilder {
 
   private push(serviceId: number, time: number, status: number, messageId: number): void {
     const i = this.length;
-    if (i === this.times.length) this.grow();
+    if (i === this.capacity) this.resize(Math.max(16, this.capacity * 2));
     this.serviceIds[i] = serviceId;
     this.times[i] = time;
     this.statuses[i] = status;
@@ -613,18 +772,57 @@ class ColumnsBuilder {
     this.length = i + 1;
   }
 
-  private grow(): void {
-    const capacity = Math.max(16, this.times.length * 2);
-    this.serviceIds = grown(this.serviceIds, capacity);
-    this.messageIds = grown(this.messageIds, capacity);
-    this.times = grown(this.times, capacity);
-    this.statuses = grown(this.statuses, capacity);
+  /** Moves the columns to a buffer of `capacity` rows (at least `length`). */
+  private resize(capacity: number): void {
+    const { serviceIds, messageIds, times, statuses, length } = this;
+    this.allocate(capacity);
+    this.serviceIds.set(serviceIds.subarray(0, length));
+    this.messageIds.set(messageIds.subarray(0, length));
+    this.times.set(times.subarray(0, length));
+    this.statuses.set(statuses.subarray(0, length));
+  }
+
+  /** One buffer for the four columns: one allocation, and one buffer to transfer. */
+  private allocate(capacity: number): void {
+    const buffer = new ArrayBuffer(capacity * COLUMN_BYTES);
+    // Widest first, so that every column is aligned to its element size.
+    this.times = new Float64Array(buffer, 0, capacity);
+    this.serviceIds = new Uint32Array(buffer, capacity * 8, capacity);
+    this.messageIds = new Uint32Array(buffer, capacity * 12, capacity);
+    this.statuses = new Uint16Array(buffer, capacity * 16, capacity);
+    this.capacity = capacity;
   }
 }
 
 function statusFor(entry: DictionaryEntry): number {
   entry.status = statusOrNone(entry.text);
   return entry.status;
+}
+
+/**
+ * A word with bits set in exactly those of its bytes that are not ASCII digits. A byte is a digit when its high nibble is 3 and its
+ * low nibble plus 6 does not carry (0-9, not A-F); nibbles are added apart, so that no sum
+ * leaves its byte or int32.
+ */
+function notDigits(word: number): number {
+  return ((word & 0xf0f0f0f0) ^ 0x30303030) | (((word & 0x0f0f0f0f) + 0x06060606) & 0x10101010);
+}
+
+/** How many of a word's four bytes, from its first (lowest), are ASCII digits before another byte. */
+function digitRun(word: number): number {
+  const bits = notDigits(word);
+  if (bits === 0) return 4;
+  return (31 - Math.clz32(bits & -bits)) >> 3;
+}
+
+/**
+ * The number spelled by the four ASCII digits of a word, first digit in the lowest byte
+ * (leading zero bytes count as zeros): pairs of digits, then the pair of pairs.
+ */
+function fourDigits(word: number): number {
+  const digits = word & 0x0f0f0f0f;
+  const pairs = (Math.imul(digits, 10) + (digits >>> 8)) & 0x00ff00ff;
+  return (Math.imul(pairs, 100) + (pairs >>> 16)) & 0xffff;
 }
 
 function isDigit(c: number): boolean {

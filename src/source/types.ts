@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import type { EventBatch } from '../../operators/batch.js';
 import type { EventFields } from './event-fields.js';
 import type { FileCursors } from './file-cursors.js';
+import type { Fingerprint } from './file-identity.js';
 import type { JsonRead } from './json.js';
 
 /** One batch of valid events read from the source. */
@@ -78,10 +79,19 @@ export interface FileScanner {
   scan(path: string, first: number, fields?: EventFields): Promise<ScannedFile>;
 }
 
+/** Which file some bytes were read from: its inode, and the fingerprint of those bytes. */
+export interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+  readonly fingerprint: Fingerprint;
+}
+
 /** A `.json` file read and scanned by a reader thread: its size and time when read, and its events. */
 export interface ScannedFile {
   readonly size: number;
   readonly mtimeMs: number;
+  /** Of the bytes read (absent when none were). */
+  readonly identity?: FileIdentity;
   /** Absent for a file too large to parse whole. */
   readonly read: JsonRead | undefined;
 }

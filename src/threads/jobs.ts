@@ -3,7 +3,6 @@
  * `.json` file for the directory source, and reducing one batch of Task 5. Both move their
  * columns between threads by transfer, not by copy.
  */
-import { readFileSync } from 'node:fs';
 import {
   type EncodedBatch,
   type ReducedBatch,
@@ -12,10 +11,12 @@ import {
 } from '../../operators/lazy-groups/kernel.js';
 import { encodeRead, type TransferredRead } from '../source/batch-transfer.js';
 import type { EventFields } from '../source/event-fields.js';
+import { fingerprintOfContent } from '../source/file-identity.js';
 import { isCompressed } from '../source/file-kind.js';
 import { COMPRESSED_LIMIT, gunzipWholeSync, TOO_LARGE_DECOMPRESSED } from '../source/gzip.js';
 import { readJsonDocument, WHOLE_FILE_LIMIT } from '../source/json.js';
-import { OpenFile } from '../source/open-file.js';
+import { OpenFile, ReusedBuffer } from '../source/open-file.js';
+import type { FileIdentity } from '../source/types.js';
 
 export type Job =
   /**
@@ -35,6 +36,8 @@ export type Job =
 export interface ScanResult {
   readonly size: number;
   readonly mtimeMs: number;
+  /** The identity of what was read, for the source to take in place of reading it again. */
+  readonly identity?: FileIdentity;
   /** Absent for a file too large to parse whole: the caller splits it element by element. */
   readonly read: TransferredRead | undefined;
 }
@@ -49,6 +52,12 @@ export interface JobRequest {
 export type JobAnswer =
   | { readonly id: number; readonly threadId: number; readonly result: ScanResult | ReducedBatch }
   | { readonly id: number; readonly error: { readonly code?: string; readonly message: string } };
+
+/**
+ * The bytes of the file a scan job reads: the scan leaves nothing in them that outlives the
+ * job (its strings are decoded, its columns are fresh arrays), so one buffer serves them all.
+ */
+const fileBytes = new ReusedBuffer();
 
 /** Does `job`; the second value lists the buffers to transfer with the result. */
 export function runJob(job: Job): [ScanResult | ReducedBatch, ArrayBuffer[]] {
@@ -70,7 +79,7 @@ export function runJob(job: Job): [ScanResult | ReducedBatch, ArrayBuffer[]] {
     if (!compressed && stats.size > WHOLE_FILE_LIMIT) {
       return [{ size: stats.size, mtimeMs: stats.mtimeMs, read: undefined }, []];
     }
-    const bytes = readFileSync(handle.fd);
+    const bytes = handle.readWholeInto(fileBytes, stats.size);
     let content: Buffer = bytes;
     if (compressed) {
       const gunzipped = gunzipWholeSync(bytes);
@@ -82,9 +91,14 @@ export function runJob(job: Job): [ScanResult | ReducedBatch, ArrayBuffer[]] {
     }
     const document = readJsonDocument(content, job.first, Date.now, job.fields);
     const [read, transfer] = encodeRead(document);
+    const identity: FileIdentity = {
+      dev: stats.dev,
+      ino: stats.ino,
+      fingerprint: fingerprintOfContent(bytes, { kind: 'json', compressed }),
+    };
     // The size of what was read: a file written between the stat and the read then differs
     // from the size its identity was decided on, and is looked at again.
-    return [{ size: bytes.length, mtimeMs: stats.mtimeMs, read }, transfer];
+    return [{ size: bytes.length, mtimeMs: stats.mtimeMs, identity, read }, transfer];
   } finally {
     handle.close();
   }

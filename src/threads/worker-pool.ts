@@ -102,6 +102,7 @@ export class WorkerPool implements FileScanner {
     return {
       size: result.size,
       mtimeMs: result.mtimeMs,
+      identity: result.identity,
       read: result.read && decodeRead(result.read),
     };
   }

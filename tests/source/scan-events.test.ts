@@ -775,3 +775,159 @@ describe('scanners agree with the general path (property)', () => {
     );
   });
 });
+
+describe('the fast path for the generator layout agrees with the general path', () => {
+  // Strings alike in their first bytes, or only past them, or prefixes of each other: the
+  // scanner's guess by the leading bytes must never be taken for a different string.
+  const services = [
+    'training',
+    'trainin',
+    'training2',
+    'service-1',
+    'service-2',
+    'a',
+    '',
+    'é',
+    'x"y',
+    'tab\t',
+    'a\\b',
+    `bad${BAD_UTF8_MARK}`,
+    `${'s'.repeat(30)}1`,
+    `${'s'.repeat(30)}2`,
+  ];
+  const messages = [
+    'HTTP Status Code: 200',
+    'HTTP Status Code: 201',
+    'HTTP Status Code: 20',
+    'HTTP Status Code: 2000',
+    'Heartbeat',
+    '',
+    'π😀',
+    'HTTP Status Code: \\u0035',
+    `${'m'.repeat(40)} HTTP Status Code: 404`,
+    `${'m'.repeat(40)} HTTP Status Code: 500`,
+  ];
+  const timestamps = [
+    '1767225600.027',
+    '1767225600.31',
+    '1767225600',
+    '1767225600.',
+    '1767225600.0270',
+    '17672256001.123',
+    '1767225600.12345',
+    '176722560.1234567',
+    '1767225600.123456789012',
+    '1767225600e0',
+    '1767225600.5E-1',
+    '1.7e9',
+    '-1767225600.5',
+    '-0',
+    '0',
+    '0.5',
+    '01',
+    '1',
+    '12',
+    '123.4',
+    '99999999999999999999',
+    '1e400',
+    '17672256OO',
+    '"1767225600"',
+  ];
+  const anEvent = fc
+    .tuple(
+      fc.constantFrom(...services),
+      fc.constantFrom(...timestamps),
+      fc.constantFrom(...messages),
+      fc.oneof(
+        { weight: 12, arbitrary: fc.constant('') },
+        { weight: 1, arbitrary: fc.constantFrom(' ', ',"x":1', 'swap', 'drop') },
+      ),
+    )
+    .map(([service, timestamp, message, odd]) => {
+      const s = `"service":"${service}"`;
+      const t = `"timestamp":${timestamp}`;
+      const m = `"message":"${message}"`;
+      if (odd === 'swap') return `{${m},${t},${s}}`;
+      if (odd === 'drop') return `{${s},${t}}`;
+      if (odd === ' ') return `{${s}, ${t},${m}}`;
+      return `{${s},${t},${m}${odd}}`;
+    });
+
+  it('on .json documents, cut anywhere', () => {
+    fc.assert(
+      fc.property(
+        fc.array(anEvent, { minLength: 1, maxLength: 30 }),
+        fc.constantFrom(...BAD_SEQUENCES),
+        fc.option(fc.nat(), { nil: undefined }),
+        (events, bad, cut) => {
+          let text = `[${events.join(',')}]`;
+          if (cut !== undefined) text = text.slice(0, cut % (text.length + 1));
+          expectSameJson(withBadUtf8(text, bad), 0, UNBOUNDED);
+          expectSameJson(withBadUtf8(text, bad));
+        },
+      ),
+      { seed: 20_260_303, numRuns: 400 },
+    );
+  });
+
+  it('on NDJSON lines, with or without the last newline', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(anEvent, { minLength: 1, maxLength: 30 }),
+        fc.constantFrom(...BAD_SEQUENCES),
+        fc.boolean(),
+        async (events, bad, unterminated) => {
+          const text = `${events.join('\n')}${unterminated ? '' : '\n'}`;
+          await expectSameNdjson(withBadUtf8(text, bad), 1, UNBOUNDED);
+          await expectSameNdjson(withBadUtf8(text, bad));
+        },
+      ),
+      { seed: 20_260_304, numRuns: 300 },
+    );
+  });
+
+  it('reads an event whose strings and number end at the end of the input', async () => {
+    const events = [
+      '{"service":"training","timestamp":1767225600.027,"message":"HTTP Status Code: 200"}',
+      '{"service":"training","timestamp":1767225600.1,"message":"HTTP Status Code: 200"}',
+    ];
+    const text = events.join('\n');
+    for (let cut = 0; cut <= text.length; cut++) {
+      await expectSameNdjson(json(text.slice(0, cut)), 1, UNBOUNDED);
+      expectSameJson(json(`[${text.replace('\n', ',')}]`.slice(0, cut)), 0, UNBOUNDED);
+    }
+  });
+});
+
+describe('one dictionary for a thread’s inputs', () => {
+  it('reads documents one after another in one reused buffer as each alone (property)', () => {
+    const buffer = Buffer.alloc(1 << 16);
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(anElement, { maxLength: 12 }), { minLength: 2, maxLength: 6 }),
+        (documents) => {
+          for (const elements of documents) {
+            const text = Buffer.from(`[${elements.map((e) => serialise(e, [''])).join(',')}]`);
+            // The bytes of the last document stay behind this one's, as in a reader thread.
+            text.copy(buffer);
+            expectSameJson(buffer.subarray(0, text.length));
+          }
+        },
+      ),
+      { seed: 2323, numRuns: 200 },
+    );
+  });
+
+  it('tells apart strings that the last input held at the same place', () => {
+    // Past the first 24 bytes, where the guess of a string is chosen, the messages differ.
+    const event =
+      '{"service":"aaa","timestamp":1767225600,"message":"HTTP Status Code: 200 from the upstream aaa"}';
+    const buffer = Buffer.from(`[${event},${event}]`);
+    expectSameJson(buffer);
+    buffer.write('bbb', buffer.indexOf('upstream aaa') + 'upstream '.length);
+    buffer.write('503', buffer.lastIndexOf('200'));
+    const batch = onlyPart(expectSameJson(buffer)).batch;
+    expect([0, 1].map((i) => batch.eventAt(i))).toEqual(JSON.parse(buffer.toString()));
+    expect(batch.statuses).toEqual(new Uint16Array([200, 503]));
+  });
+});
