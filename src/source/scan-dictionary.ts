@@ -163,8 +163,9 @@ export class StringDictionary {
       }
       if (entry.hash === hash && this.holds(entry, start, end)) return entry;
     }
-    const entry = this.decode(start, end, hash, nonAscii);
-    if (free >= 0 && end - start <= MAX_INTERNED_BYTES && this.size < MAX_ENTRIES) {
+    const kept = free >= 0 && end - start <= MAX_INTERNED_BYTES && this.size < MAX_ENTRIES;
+    const entry = this.decode(start, end, hash, nonAscii, kept);
+    if (kept) {
       slots[free] = entry;
       this.size += 1;
       if (this.size * 2 > slots.length) this.grow();
@@ -202,13 +203,20 @@ export class StringDictionary {
     return true;
   }
 
-  private decode(start: number, end: number, hash: number, nonAscii: boolean): DictionaryEntry {
+  /** The entry of `source[start, end)`; with `kept`, holding a copy of its bytes to compare. */
+  private decode(
+    start: number,
+    end: number,
+    hash: number,
+    nonAscii: boolean,
+    kept: boolean,
+  ): DictionaryEntry {
     const source = this.source;
     const length = end - start;
-    // A copy, with the closing quote at `end`: the input is a reused buffer.
-    const kept =
-      length <= MAX_INTERNED_BYTES ? new Uint8Array(source.subarray(start, end + 1)) : undefined;
-    const bytes = kept && new DataView(kept.buffer, kept.byteOffset, kept.byteLength);
+    // A copy, with the closing quote at `end`: the input is a reused buffer. Only for an
+    // entry kept: past the bound, each string is decoded where it is and costs no more.
+    const copy = kept ? new Uint8Array(source.subarray(start, end + 1)) : undefined;
+    const bytes = copy && new DataView(copy.buffer, copy.byteOffset, copy.byteLength);
     if (!nonAscii)
       return new DictionaryEntry(hash, bytes, length, source.toString('latin1', start, end), false);
     const text = source.toString('utf8', start, end);

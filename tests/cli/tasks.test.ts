@@ -1,16 +1,8 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import {
-  event,
-  REPO,
-  recordsOf,
-  runCli,
-  tempDir,
-  writeAtomically,
-  writeLogFile,
-} from '../support/cli.js';
+import { event, REPO, recordsOf, runCli, tempDir, writeLogFile } from '../support/cli.js';
 import { startCli } from '../support/follow.js';
 
 describe('logstream run: the seed tests through the command line', () => {
@@ -193,7 +185,11 @@ describe('logstream run, following a directory', () => {
     await sleep(300);
     expect(cli.records()).toEqual([]);
     const events = [200, 200, 200, 404, 500].map((status, i) => event('api', i, status));
-    await writeAtomically(dir, 'first.json', events);
+    // Written beside the directory and renamed in: a slow start that lists the directory
+    // only now must still find it empty or holding the file, never a temporary one.
+    const beside = join(await tempDir(), 'first.json');
+    await writeFile(beside, JSON.stringify(events));
+    await rename(beside, join(dir, 'first.json'));
     await cli.waitFor((c) => c.records().length >= 1, 'the record of the first file');
     const result = await cli.stop('SIGTERM');
     expect(result.code).toBe(0);
