@@ -780,6 +780,8 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
       if (!dropped.has(index)) continue;
       learnAll(bucket, baselineOf);
       this.windows.delete(index);
+    }
+    if (dropped.size > 0) {
       this.lastIndex.length = 0;
       this.lastCounts.length = 0;
     }

@@ -22,6 +22,13 @@ export function task5Name(cli = CLI) {
   return works ? 'lazy-groups' : 'running-average';
 }
 
+/** DuckDB's query of (a): the engine that (a) and (b) are measured against. */
+const DUCKDB_ENGINE = {
+  name: 'duckdb',
+  label: 'DuckDB read_json + GROUP BY',
+  run: (dir) => jsonRowsOf('duckdb', [DUCKDB, dir]),
+};
+
 /**
  * The engines of measurement (a), each a measured child process printing per-service totals;
  * with `baseline` (from prepareBaseline, with its own `task`), that commit's build as well.
@@ -29,11 +36,7 @@ export function task5Name(cli = CLI) {
 export function groupEngines(task, baseline) {
   const engines = [
     logstreamEngine('logstream', `logstream run --task ${task}`, CLI, task),
-    {
-      name: 'duckdb',
-      label: 'DuckDB read_json + GROUP BY',
-      run: (dir) => jsonRowsOf('duckdb', [DUCKDB, dir]),
-    },
+    DUCKDB_ENGINE,
     {
       name: 'polars',
       label: 'Polars readJSON + lazy group_by',
@@ -169,20 +172,15 @@ export async function compareEngines(corpus, { task, runs, log, baseline }) {
  * with `ratioToDuckdb`.
  */
 export async function allTasks(corpus, { runs, log, baseline }) {
-  const logstream = (cli, label) => () =>
-    measured(`logstream (${label})`, [cli, 'run', corpus.dir, '--once']);
+  const logstream = (name, label, cli) => ({
+    name,
+    label,
+    run: () => measured(`logstream (${label})`, [cli, 'run', corpus.dir, '--once']),
+  });
   const builds = [
-    ...(baseline
-      ? [
-          {
-            name: 'baseline',
-            label: `baseline ${baseline.short}`,
-            run: logstream(baseline.cli, `baseline ${baseline.short}`),
-          },
-        ]
-      : []),
-    { name: 'current', label: 'all tasks', run: logstream(CLI, 'all tasks') },
-    { name: 'duckdb', label: 'DuckDB', run: () => jsonRowsOf('duckdb', [DUCKDB, corpus.dir]) },
+    ...(baseline ? [logstream('baseline', `baseline ${baseline.short}`, baseline.cli)] : []),
+    logstream('current', 'all tasks', CLI),
+    { ...DUCKDB_ENGINE, run: () => DUCKDB_ENGINE.run(corpus.dir) },
   ];
   const perBuild = Object.fromEntries(builds.map((b) => [b.name, []]));
   for (let round = 1; round <= runs; round++) {

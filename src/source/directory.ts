@@ -298,9 +298,10 @@ class DirectoryReader {
       if (type === undefined) return; // A name told only in case it was a link.
       // Being written (see readCompressed): looked at again when its timer says, not before.
       if (type.compressed && this.timers.has(name)) return;
-      // A read ahead of this very file (same inode, size and time) fingerprinted what it
-      // read: taken instead of reading the file's first and last bytes again here.
-      const early = ahead && (await ahead.catch(() => undefined));
+      // A read ahead that failed (the file gone, or a link then) is done again, and reported.
+      const early = await ahead?.catch(() => undefined);
+      // One of this very file (same inode, size and time) fingerprinted what it read: taken
+      // instead of reading the file's first and last bytes again here.
       const identity =
         early?.identity &&
         early.identity.dev === stats.dev &&
@@ -309,8 +310,8 @@ class DirectoryReader {
           ? early.identity
           : undefined;
       const cursor = this.cursorFor(name, type, handle, stats, identity?.fingerprint);
-      if (type.compressed) await this.readCompressed(cursor, handle, stats, ahead);
-      else if (type.kind === 'json') await this.readJson(cursor, handle, stats, ahead);
+      if (type.compressed) await this.readCompressed(cursor, handle, stats, early);
+      else if (type.kind === 'json') await this.readJson(cursor, handle, stats, early);
       else await this.readNdjson(this.kept(cursor), handle, stats);
     } catch (error) {
       if (this.closed) return; // Unsubscribed while reading: nothing to report.
@@ -473,7 +474,7 @@ class DirectoryReader {
     cursor: FileCursor,
     handle: OpenFile,
     stats: Stats,
-    ahead: Promise<JsonSnapshot> | undefined,
+    ahead: JsonSnapshot | undefined,
   ): Promise<void> {
     const signature = signatureOf(stats);
     if (cursor.signature === signature) return;
@@ -481,8 +482,7 @@ class DirectoryReader {
       return this.readLargeJson(this.kept(cursor), handle, stats, signature);
     }
     const name = cursor.name;
-    // A read ahead that failed (the file gone, or a link then) is done again now, and reported.
-    let file = await ahead?.catch(() => undefined);
+    let file = ahead;
     // Read ahead before its turn: use it only if it is still the file as it is now.
     if (file === undefined || signatureOf(file) !== signature) {
       file = await snapshotOf(handle);
@@ -563,7 +563,7 @@ class DirectoryReader {
     cursor: FileCursor,
     handle: OpenFile,
     stats: Stats,
-    ahead: Promise<JsonSnapshot> | undefined,
+    ahead: JsonSnapshot | undefined,
   ): Promise<void> {
     const signature = signatureOf(stats);
     const state = cursor.signature;
@@ -624,9 +624,9 @@ class DirectoryReader {
     handle: OpenFile,
     stats: Stats,
     signature: string,
-    ahead: Promise<JsonSnapshot> | undefined,
+    ahead: JsonSnapshot | undefined,
   ): Promise<string | 'changed' | undefined> {
-    let file = await ahead?.catch(() => undefined);
+    let file = ahead;
     let document: JsonRead;
     if (file?.scanned?.first === 0 && signatureOf(file) === signature) {
       document = file.scanned.read;

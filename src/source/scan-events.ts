@@ -288,6 +288,8 @@ class EventScanner {
   messageEntry: DictionaryEntry | undefined;
   time = 0;
   private stringEnd = 0;
+  /** The digits {@link digitsAt} has read of the timestamp so far. */
+  private mantissa = 0;
 
   constructor(bytes: Uint8Array, newlineIsSpace: boolean, latest: number, fields: EventFields) {
     this.simpleKeys = hasStandardPaths(fields);
@@ -550,34 +552,20 @@ class EventScanner {
         digits = 8;
       }
     }
-    for (;;) {
-      if (p + 4 > end) return this.scanNumber(start);
-      const word = view.getInt32(p, true);
-      const run = digitRun(word);
-      if (run === 0) break;
-      mantissa = mantissa * POWERS_OF_TEN[run]! + fourDigits(word << (32 - 8 * run));
-      p += run;
-      digits += run;
-      if (digits > MAX_EXACT_DIGITS) return this.scanNumber(start);
-      if (run < 4) break;
-    }
+    this.mantissa = mantissa;
+    let q = this.digitsAt(p, MAX_EXACT_DIGITS - digits);
+    if (q < 0) return this.scanNumber(start);
+    digits += q - p;
+    p = q;
     let scale = 0;
     if (source[p] === DOT) {
-      p += 1;
-      for (;;) {
-        if (p + 4 > end) return this.scanNumber(start);
-        const word = view.getInt32(p, true);
-        const run = digitRun(word);
-        if (run === 0) break;
-        mantissa = mantissa * POWERS_OF_TEN[run]! + fourDigits(word << (32 - 8 * run));
-        p += run;
-        scale += run;
-        if (digits + scale > MAX_EXACT_DIGITS) return this.scanNumber(start);
-        if (run < 4) break;
-      }
+      q = this.digitsAt(p + 1, MAX_EXACT_DIGITS - digits);
+      scale = q - (p + 1);
       // `1.` is not JSON: scanNumber says so.
-      if (scale === 0) return this.scanNumber(start);
+      if (q < 0 || scale === 0) return this.scanNumber(start);
+      p = q;
     }
+    mantissa = this.mantissa;
     const c = source[p];
     if (c === LOWER_E || c === UPPER_E) return this.scanNumber(start);
     let value = scale === 0 ? mantissa : mantissa / POWERS_OF_TEN[scale]!;
@@ -585,6 +573,27 @@ class EventScanner {
     if (value > this.latest || value < EARLIEST_TIMESTAMP) return -1;
     this.time = value;
     return p;
+  }
+
+  /**
+   * Appends the digits at `p` to {@link mantissa}, four at a time: the position after them,
+   * or -1 when {@link scanNumber} must read the number (too near the end of the input, or
+   * more than `room` digits, past an exact mantissa).
+   */
+  private digitsAt(p: number, room: number): number {
+    const view = this.view;
+    const end = this.end;
+    const from = p;
+    for (;;) {
+      if (p + 4 > end) return -1;
+      const word = view.getInt32(p, true);
+      const run = digitRun(word);
+      if (run === 0) return p;
+      this.mantissa = this.mantissa * POWERS_OF_TEN[run]! + fourDigits(word << (32 - 8 * run));
+      p += run;
+      if (p - from > room) return -1;
+      if (run < 4) return p;
+    }
   }
 
   /** Reads a JSON number at `start` into `time`; the position after it, or -1. */
