@@ -62,7 +62,7 @@ import { ProblemTally } from './problems.js';
 import { eventFields } from './source/event-fields.js';
 import { FileCursors } from './source/file-cursors.js';
 import { openSource } from './source/open-source.js';
-import type { SourceBatch, SourceProblem } from './source/types.js';
+import type { SourceBatch, SourceOptions, SourceProblem } from './source/types.js';
 import { type StateFile, writeStateFile } from './state-file.js';
 import { poolReducer } from './threads/batch-reducer.js';
 import { WorkerPool } from './threads/worker-pool.js';
@@ -189,17 +189,7 @@ async function build(
     keepUnterminated: options.checkpoint !== undefined,
     cursors,
     firstIndex: batch,
-    fields: eventFields(
-      {
-        service: options.serviceField,
-        timestamp: options.timestampField,
-        message: options.messageField,
-      },
-      options.timestampUnit,
-    ),
-    recursive: options.recursive,
-    include: options.include,
-    exclude: options.exclude,
+    ...readingOptionsOf(options),
   });
   const forwarded = new Subject<LogEvent>();
   const sideOutputs: SideOutputs = {
@@ -343,6 +333,25 @@ async function build(
   };
 }
 
+/** Which files are read and where an event's fields are: the same for `run` and `publish`. */
+export function readingOptionsOf(
+  options: RunOptions,
+): Pick<SourceOptions, 'fields' | 'recursive' | 'include' | 'exclude'> {
+  return {
+    fields: eventFields(
+      {
+        service: options.serviceField,
+        timestamp: options.timestampField,
+        message: options.messageField,
+      },
+      options.timestampUnit,
+    ),
+    recursive: options.recursive,
+    include: options.include,
+    exclude: options.exclude,
+  };
+}
+
 /**
  * The checkpoint to resume from: `undefined` without `--checkpoint` or on a first run.
  * @throws {UsageError} when it cannot be used with this source and these options.
@@ -390,42 +399,43 @@ async function taskOf(
   checkpoint?: string,
 ): Promise<{ state: AnyTaskState; operator: TaskOperator }> {
   const fresh = await freshStateOf(name, options);
-  const state = saved === undefined ? fresh : restoredState(name, saved, fresh, checkpoint);
+  const state =
+    saved === undefined ? fresh : restoredState(name, saved, fresh, `checkpoint ${checkpoint}`);
   return { state, operator: operatorOf(state, options, pool, sideOutputs) };
 }
 
 /**
  * The saved state, once it is known to be of the options this run was given (the fresh
  * state shows what they make).
- * @throws {UsageError} naming the checkpoint when it is not, or does not decode.
+ * @throws {UsageError} naming `where` (the checkpoint, the partition) when it is not, or does not decode.
  */
-function restoredState(
+export function restoredState(
   name: TaskName,
   saved: EncodedState,
   fresh: AnyTaskState,
-  checkpoint: string | undefined,
+  where: string,
 ): AnyTaskState {
   try {
     requireSameOptions(name, saved.options, fresh.encode().options);
   } catch (error) {
-    throw refusal(checkpoint, 'taken with other options', error);
+    throw refusal(where, 'taken with other options', error);
   }
   try {
     return decodeTaskState(saved);
   } catch (error) {
     // A field that does not decode (or a state of another version) is no option's doing.
-    throw refusal(checkpoint, 'task state unusable', error);
+    throw refusal(where, 'task state unusable', error);
   }
 }
 
-/** A {@link StateError} of a checkpoint's task state as the one line a refusal prints. */
-function refusal(checkpoint: string | undefined, why: string, error: unknown): unknown {
+/** A {@link StateError} of a saved task state as the one line a refusal prints, after `where`. */
+function refusal(where: string, why: string, error: unknown): unknown {
   if (!(error instanceof StateError)) return error;
-  return new UsageError(`checkpoint ${checkpoint}: ${why} (${error.message})`);
+  return new UsageError(`${where}: ${why} (${error.message})`);
 }
 
 /** The state of task `name` at the start, as `options` shape it. */
-async function freshStateOf(name: TaskName, options: RunOptions): Promise<AnyTaskState> {
+export async function freshStateOf(name: TaskName, options: RunOptions): Promise<AnyTaskState> {
   switch (name) {
     case 'running-average':
       return RunningAverageState.create({ maxServices: options.maxServices });

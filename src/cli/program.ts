@@ -193,6 +193,19 @@ function buildProgram(): Command {
       process.exitCode = await mergeCommand(paths);
     });
 
+  withRunOptions(
+    program
+      .command('publish')
+      .description(
+        "send a source's events to NATS JetStream, for the workers of `run --nats --group`",
+      )
+      .argument('[source]', 'a directory of log files, or - for standard input (default: data/)'),
+  ).action(async (source: string | undefined, _flags, command: Command) => {
+    const options = runOptionsOf(command);
+    const { publishCommand } = await import('../commands/publish.js');
+    process.exitCode = await publishCommand(source ?? defaultSource(options), options);
+  });
+
   const bloom = program.command('bloom').description('Bloom filter files for Task 4');
   bloom
     .command('build')
@@ -258,6 +271,11 @@ function addSourceCommand(
     .addHelpText('after', `\n${ENVIRONMENT_HELP}`)
     .action(async (source: string | undefined, _flags, command: Command) => {
       const options = runOptionsOf(command);
+      if (options.nats !== undefined && name === 'run') {
+        const { scaleOutRunCommand } = await import('../commands/scale-out.js');
+        process.exitCode = await scaleOutRunCommand(source, options);
+        return;
+      }
       process.exitCode = await execute(source ?? defaultSource(options), options);
     });
 }

@@ -8,6 +8,7 @@ import { DEFAULT_WINDOW_SECONDS } from '../../operators/sliding-window.js';
 import { DEFAULT_SLIDE_SECONDS } from '../../operators/sliding-window-panes.js';
 import { DEFAULT_BLOOM_CAPACITY, DEFAULT_FALSE_POSITIVE_RATE } from '../bloom-file.js';
 import { DEFAULT_THRESHOLDS } from '../dashboard/levels.js';
+import { DEFAULT_PARTITIONS } from '../nats/names.js';
 import { UsageError } from '../usage-error.js';
 import { type EnvironmentKind, environmentName, environmentValue } from './environment.js';
 import {
@@ -15,7 +16,9 @@ import {
   fieldPath,
   flag,
   globs,
+  groupName,
   listenAddress,
+  natsServers,
   nonNegativeDuration,
   oneOf,
   type Parse,
@@ -70,6 +73,8 @@ const DEFAULTS = {
   timestampUnit: 's',
   strict: false,
   diagnostics: 'text',
+  merged: false,
+  leaseTimeout: 10,
 } as const;
 
 /**
@@ -300,6 +305,35 @@ export const RUN_OPTION_SPECS = {
     description: 'exit status 1 at the end when any file or event was invalid',
     parse: flag,
   },
+  nats: {
+    flag: '--nats <url>',
+    description:
+      'scale-out: the NATS JetStream servers (comma-separated); with --group, run as a worker of the group',
+    parse: natsServers,
+  },
+  group: {
+    flag: '--group <name>',
+    description: 'scale-out: the group of workers this one shares the partitions with',
+    parse: groupName,
+  },
+  merged: {
+    flag: '--merged',
+    description: "scale-out: show the records of the group's merged state instead of working",
+    parse: flag,
+  },
+  partitions: {
+    flag: '--partitions <n>',
+    description: 'publish: partitions of a stream it creates',
+    parse: positiveInteger,
+    shownDefault: String(DEFAULT_PARTITIONS),
+  },
+  leaseTimeout: {
+    flag: '--lease-timeout <dur>',
+    description:
+      'scale-out: a partition whose owner has not renewed its lease this long is taken over',
+    parse: duration,
+    shownDefault: `${DEFAULTS.leaseTimeout}s`,
+  },
   diagnostics: {
     flag: '--diagnostics <format>',
     description: 'diagnostics on stderr: text lines, or json (one object per line)',
@@ -340,6 +374,8 @@ export interface RunOptions extends Partial<Parsed> {
   readonly timestampUnit: 's' | 'ms';
   readonly strict: boolean;
   readonly diagnostics: 'text' | 'json';
+  readonly merged: boolean;
+  readonly leaseTimeout: number;
 }
 
 function pairText({ warn, critical }: { warn: number; critical: number }): string {

@@ -197,3 +197,27 @@ export const fieldPath: Parse<readonly string[]> = (value) => {
   }
   return parts;
 };
+
+/**
+ * NATS servers, comma-separated: `nats://host:port` or `host:port` each (the client's own
+ * forms), checked here so a typo is one line naming `--nats`, not a connection timeout.
+ */
+export const natsServers: Parse<string> = (value) => {
+  const text = String(value).trim();
+  const servers = text.split(',').map((server) => server.trim());
+  for (const server of servers) {
+    if (!/^(nats|tls):\/\/[^\s/,]+(:\d{1,5})?$|^[^\s/:,]+:\d{1,5}$/.test(server)) {
+      throw new UsageError(`'${server}' is not a NATS server (like nats://127.0.0.1:4222)`);
+    }
+  }
+  return servers.join(',');
+};
+
+/** A scale-out group: letters, digits, `-` and `_` (it is part of subjects and keys). */
+export const groupName: Parse<string> = (value) => {
+  const text = String(value).trim();
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(text)) {
+    throw new UsageError(`'${text}' is not a group name (1 to 64 letters, digits, - or _)`);
+  }
+  return text;
+};

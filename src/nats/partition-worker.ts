@@ -1,0 +1,296 @@
+/**
+ * One partition, while this worker owns it: loads the partition's stored state, reads the
+ * partition's events with the group's durable consumer from the sequence after it, folds
+ * them into the task states one source batch at a time (the publisher marks where each
+ * ends), and stores state and sequence with one compare-and-set put before acknowledging.
+ *
+ * Exactly-once, by construction:
+ * - the consumer is made afresh from the stored sequence at each start, so its deliveries
+ *   are numbered 1, 2, …: any gap or repeat (a redelivery, a delivery lost with a server)
+ *   ends the session, which stores what was folded and starts again from there;
+ * - the put is conditional on the revision this worker loaded or last wrote: a worker that
+ *   lost the partition (its lease taken while it stalled) cannot overwrite the new owner's
+ *   state, and stops;
+ * - Task 6's emitted windows are published before the state that covers them, with ids
+ *   naming the partition's batch, so a new owner that folds those batches again emits them
+ *   again under the same ids, and JetStream drops them.
+ */
+import { AckPolicy, DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import { nanos } from '@nats-io/transport-node';
+import type { TaskName } from '../../operators/records.js';
+import type { AnyTaskState } from '../../operators/states.js';
+import type { RunOptions } from '../cli/run-options.js';
+import { freshStateOf, restoredState } from '../topology.js';
+import { UsageError } from '../usage-error.js';
+import type { Nats } from './connection.js';
+import { EventBodyError, EventGatherer } from './event-messages.js';
+import {
+  BATCH_END_HEADER,
+  consumerName,
+  EVENT_STREAM,
+  eventSubject,
+  stateKey,
+  windowSubject,
+} from './names.js';
+import { notice } from './notice.js';
+import { OrderedPublisher } from './ordered-publisher.js';
+import { isWrongRevision } from './partition-leases.js';
+import { decodePartitionState, encodePartitionState, tasksOf } from './partition-state.js';
+
+/** Events asked for at a time. */
+const FETCH_MESSAGES = 2000;
+/** How long a fetch waits for events before it returns what it has. */
+const FETCH_WAIT_MS = 1000;
+/** A batch whose end has not come for this long is folded as it is (its publisher stopped). */
+const IDLE_FOLD_MS = 3000;
+/** Unacknowledged events the consumer allows: well above what a commit interval holds. */
+const MAX_ACK_PENDING = 200_000;
+
+export interface PartitionContext {
+  readonly nats: Nats;
+  readonly js: JetStreamClient;
+  readonly states: KV;
+  readonly group: string;
+  readonly options: RunOptions;
+  /** How often folded batches are stored (and acknowledged). */
+  readonly commitEveryMs: number;
+}
+
+/** The partition was taken by another worker: nothing more may be stored. */
+class PartitionLost extends Error {}
+
+export class PartitionWorker {
+  private stopping = false;
+  private abandoned = false;
+  private wake: (() => void) | undefined;
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly context: PartitionContext,
+    readonly partition: number,
+    /** Told when the partition turned out to be another worker's (a failed compare-and-set). */
+    private readonly onLost: () => void,
+    /** Told of an error that stops this partition (a state of other options, say). */
+    private readonly onError: (error: Error) => void,
+  ) {
+    this.done = this.run().catch((error: Error) => {
+      if (error instanceof PartitionLost) {
+        notice(`group ${context.group}: partition ${partition} was taken over by another worker`);
+        this.onLost();
+      } else {
+        this.onError(error);
+      }
+    });
+  }
+
+  /** Stores what was folded and stops (a hand-over, or the worker leaving). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.done;
+  }
+
+  /** Stops without storing: the lease is gone, so is the right to write. */
+  async abandon(): Promise<void> {
+    this.abandoned = true;
+    await this.stop();
+  }
+
+  private async run(): Promise<void> {
+    const { group } = this.context;
+    const key = stateKey(group, this.partition);
+    const loaded = await this.load(key);
+    let { revision, sequence, batches } = loaded;
+    const { states } = loaded;
+    notice(
+      `group ${group}: partition ${this.partition} taken, from sequence ${sequence} (${batches} batches)`,
+    );
+    const gatherer = new EventGatherer();
+    const windows = new OrderedPublisher(this.context.nats.connection, 4096);
+    const emitted: { id: string; body: Uint8Array }[] = [];
+    let lastFolded: JsMsg | undefined;
+    let lastPending: JsMsg | undefined;
+    let pendingSince = 0;
+    let dirty = false;
+    let lastCommit = Date.now();
+    const encoder = new TextEncoder();
+
+    const fold = () => {
+      const batch = gatherer.take();
+      batches += 1;
+      for (const state of states.values()) {
+        const records = state.add(batch);
+        if (Array.isArray(records)) {
+          records.forEach((record, i) => {
+            emitted.push({
+              id: `${group}.${this.partition}.${batches}.${i}`,
+              body: encoder.encode(JSON.stringify(record)),
+            });
+          });
+        }
+      }
+      lastFolded = lastPending;
+      sequence = lastPending!.seq;
+      lastPending = undefined;
+      dirty = true;
+    };
+
+    const commit = async () => {
+      if (!dirty || this.abandoned) return;
+      for (const { id, body } of emitted.splice(0)) {
+        windows.publish(windowSubject(group, this.partition), body, id);
+      }
+      await windows.flush();
+      const value = encodePartitionState({
+        partition: this.partition,
+        sequence,
+        batches,
+        states: [...states.values()].map((state) => state.encode()),
+      });
+      try {
+        revision =
+          revision === 0
+            ? await this.context.states.create(key, value)
+            : await this.context.states.update(key, value, revision);
+      } catch (error) {
+        if (isWrongRevision(error)) throw new PartitionLost();
+        throw error;
+      }
+      // AckPolicy.All: this acknowledges every event up to it, skipped ones included.
+      lastFolded?.ack();
+      dirty = false;
+      lastCommit = Date.now();
+    };
+
+    while (!this.stopping) {
+      gatherer.clear();
+      lastPending = undefined;
+      let consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>>;
+      try {
+        consumer = await this.consumeFrom(sequence);
+      } catch (error) {
+        if (this.stopping) break;
+        this.say(`cannot make its consumer yet (${(error as Error).message})`);
+        await this.pause(500);
+        continue;
+      }
+      let expected = 1;
+      try {
+        session: while (!this.stopping) {
+          const messages = await consumer.fetch({
+            max_messages: FETCH_MESSAGES,
+            expires: FETCH_WAIT_MS,
+          });
+          let received = 0;
+          for await (const message of messages) {
+            received += 1;
+            if (message.info.deliverySequence !== expected) break session;
+            expected += 1;
+            if (message.seq <= sequence) continue;
+            try {
+              gatherer.add(message.data);
+            } catch (error) {
+              if (!(error instanceof EventBodyError)) throw error;
+              notice(
+                `group ${group}: partition ${this.partition}: message ${message.seq} skipped (${error.message})`,
+              );
+            }
+            if (lastPending === undefined) pendingSince = Date.now();
+            lastPending = message;
+            if (message.headers?.has(BATCH_END_HEADER)) fold();
+          }
+          if (lastPending !== undefined && Date.now() - pendingSince >= IDLE_FOLD_MS) fold();
+          if (dirty && (received === 0 || Date.now() - lastCommit >= this.context.commitEveryMs)) {
+            await commit();
+          }
+        }
+      } catch (error) {
+        if (error instanceof PartitionLost) throw error;
+        // The consumer or the connection failed: store what was folded, start again there.
+        if (!this.stopping) {
+          this.say(`reading again from sequence ${sequence + 1} (${(error as Error).message})`);
+          await this.pause(250);
+        }
+      }
+      await commit();
+    }
+    await commit();
+  }
+
+  /** The stored state of the partition, or fresh states at sequence 0. */
+  private async load(key: string): Promise<{
+    revision: number;
+    sequence: number;
+    batches: number;
+    states: Map<TaskName, AnyTaskState>;
+  }> {
+    const { group, options } = this.context;
+    const where = `group ${group}, partition ${this.partition}`;
+    const entry = await this.context.states.get(key);
+    const states = new Map<TaskName, AnyTaskState>();
+    if (entry === null || entry.operation !== 'PUT') {
+      for (const name of options.task) states.set(name, await freshStateOf(name, options));
+      return { revision: entry?.revision ?? 0, sequence: 0, batches: 0, states };
+    }
+    let stored: ReturnType<typeof decodePartitionState>;
+    try {
+      stored = decodePartitionState(entry.value);
+    } catch (error) {
+      throw new UsageError(`${where}: ${(error as Error).message}`);
+    }
+    const tasks = tasksOf(stored);
+    if (tasks.join(',') !== options.task.join(',')) {
+      throw new UsageError(
+        `${where}: the stored state holds the tasks ${tasks.join(',')}; this worker runs ${options.task.join(',')} (give the same --task to every worker of a group)`,
+      );
+    }
+    for (const [i, name] of options.task.entries()) {
+      const fresh = await freshStateOf(name, options);
+      states.set(name, restoredState(name, stored.states[i]!, fresh, where));
+    }
+    return {
+      revision: entry.revision,
+      sequence: stored.sequence,
+      batches: stored.batches,
+      states,
+    };
+  }
+
+  /** The group's durable consumer of this partition, made afresh to start after `sequence`. */
+  private async consumeFrom(sequence: number) {
+    const { nats, js, group } = this.context;
+    const name = consumerName(group, this.partition);
+    await nats.manager.consumers.delete(EVENT_STREAM, name).catch(() => {});
+    await nats.manager.consumers.add(EVENT_STREAM, {
+      durable_name: name,
+      filter_subject: eventSubject(this.partition),
+      ack_policy: AckPolicy.All,
+      ack_wait: nanos(60_000),
+      max_ack_pending: MAX_ACK_PENDING,
+      ...(sequence === 0
+        ? { deliver_policy: DeliverPolicy.All }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: sequence + 1 }),
+    });
+    return js.consumers.get(EVENT_STREAM, name);
+  }
+
+  private lastSaid: string | undefined;
+
+  /** A notice about this partition; the same one twice in a row only once. */
+  private say(text: string): void {
+    if (text === this.lastSaid) return;
+    this.lastSaid = text;
+    notice(`group ${this.context.group}: partition ${this.partition}: ${text}`);
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
