@@ -1,4 +1,5 @@
 import { TASK_NAMES, type TaskName } from '../../operators/records.js';
+import { GROUP_NAME } from '../nats/names.js';
 import { MAX_LAZY_WORKERS } from '../threads/batch-reducer.js';
 import { UsageError } from '../usage-error.js';
 
@@ -216,7 +217,7 @@ export const natsServers: Parse<string> = (value) => {
 /** A scale-out group: letters, digits, `-` and `_` (it is part of subjects and keys). */
 export const groupName: Parse<string> = (value) => {
   const text = String(value).trim();
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(text)) {
+  if (!GROUP_NAME.test(text)) {
     throw new UsageError(`'${text}' is not a group name (1 to 64 letters, digits, - or _)`);
   }
   return text;
