@@ -8,6 +8,7 @@ import { eventBody } from '../nats/event-messages.js';
 import { BATCH_END_HEADER, EVENT_STREAM, eventSubject, partitionOf } from '../nats/names.js';
 import { notice } from '../nats/notice.js';
 import { OrderedPublisher } from '../nats/ordered-publisher.js';
+import { retrying } from '../nats/retry.js';
 import { ProblemTally, reportProblem } from '../problems.js';
 import { openSource } from '../source/open-source.js';
 import type { SourceBatch } from '../source/types.js';
@@ -34,7 +35,9 @@ export async function publishCommand(source: string, options: RunOptions): Promi
   const problems = new ProblemTally();
   const pool = WorkerPool.create(Math.max(1, availableParallelism() - 1));
   try {
-    const partitions = await ensureEventStream(nats, options.partitions);
+    const partitions = await retrying(() => ensureEventStream(nats, options.partitions), {
+      say: (reason) => notice(`publish: cannot reach the stream ${EVENT_STREAM} yet (${reason})`),
+    });
     const publisher = new OrderedPublisher(nats.connection, 4096, (reason, messages) =>
       notice(`publish: retrying ${messages} messages (${reason})`),
     );

@@ -3,7 +3,13 @@
  * group's buckets, created when missing. Every refusal is one line naming `--nats`, the
  * stream or the bucket.
  */
-import { type JetStreamManager, jetstreamManager, type StreamInfo } from '@nats-io/jetstream';
+import {
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  type StreamInfo,
+} from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { UsageError } from '../usage-error.js';
@@ -15,6 +21,8 @@ import {
   STATE_BUCKET,
   WINDOW_STREAM,
 } from './names.js';
+import { notice } from './notice.js';
+import { retrying } from './retry.js';
 
 /**
  * How long the events stream remembers a message id: a publisher started again over the
@@ -22,12 +30,22 @@ import {
  */
 export const DUPLICATE_WINDOW_SECONDS = 20 * 60;
 
+/**
+ * How long a request to JetStream may take: a replicated write waits for a quorum, which on
+ * a loaded machine takes longer than the client's 2-second default.
+ */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+/** How long a process waits at its start for JetStream to answer before it gives up. */
+const JETSTREAM_WAIT_MS = 30_000;
+
 /** A task state can be large (Task 5's pending batch, Task 4's filter): the state bucket allows it. */
 const MAX_STATE_BYTES = 8 * 1024 * 1024;
 
 export interface Nats {
   readonly connection: NatsConnection;
   readonly manager: JetStreamManager;
+  readonly js: JetStreamClient;
   /** Replicas for what this process creates: min(3, the cluster's size). */
   readonly replicas: number;
   close(): Promise<void>;
@@ -51,17 +69,23 @@ export async function connectNats(url: string, name: string): Promise<Nats> {
   } catch (error) {
     throw new UsageError(`--nats ${url}: cannot connect (${(error as Error).message})`);
   }
-  const manager = await jetstreamManager(connection, { timeout: 10_000 }).catch(
-    async (error: Error) => {
-      await connection.close();
-      throw new UsageError(`--nats ${url}: JetStream is not enabled (${error.message})`);
+  // A cluster electing its leaders does not answer for some seconds: waited for, up to a limit.
+  const manager = await retrying(
+    () => jetstreamManager(connection, { timeout: REQUEST_TIMEOUT_MS }),
+    {
+      say: (reason) => notice(`--nats ${url}: waiting for JetStream to answer (${reason})`),
+      limitMs: JETSTREAM_WAIT_MS,
     },
-  );
+  ).catch(async (error: Error) => {
+    await connection.close();
+    throw new UsageError(`--nats ${url}: JetStream is not enabled (${error.message})`);
+  });
   // The servers a client learns of are the cluster's (connect_urls lists the others).
   const servers = 1 + (connection.info?.connect_urls?.length ?? 0);
   return {
     connection,
     manager,
+    js: jetstream(connection, { timeout: REQUEST_TIMEOUT_MS }),
     replicas: Math.min(3, Math.max(1, servers)),
     close: () => connection.close(),
   };
@@ -93,18 +117,10 @@ export async function ensureEventStream(nats: Nats, partitions?: number): Promis
   return count;
 }
 
-/**
- * The partition count of the events stream (its subjects are the partitions).
- * @throws {UsageError} when there is no events stream yet.
- */
-export async function eventPartitions(nats: Nats): Promise<number> {
+/** The partition count of the events stream (its subjects are the partitions); undefined when it does not exist yet. */
+export async function eventPartitions(nats: Nats): Promise<number | undefined> {
   const info = await streamInfo(nats, EVENT_STREAM);
-  if (info === undefined) {
-    throw new UsageError(
-      `no stream ${EVENT_STREAM} yet: start \`logstream publish --nats …\` first, which creates it`,
-    );
-  }
-  return partitionCount(info);
+  return info === undefined ? undefined : partitionCount(info);
 }
 
 /** The stream of Task 6's emitted windows, created when missing. */
@@ -122,13 +138,10 @@ export async function ensureWindowStream(nats: Nats): Promise<void> {
 
 /** The buckets of leases and states, created when missing. */
 export async function openBuckets(nats: Nats): Promise<{ leases: KV; states: KV }> {
-  const kvm = new Kvm(nats.connection);
-  const leases = await kvm.create(LEASE_BUCKET, { history: 1, replicas: nats.replicas });
-  const states = await kvm.create(STATE_BUCKET, {
-    history: 1,
-    replicas: nats.replicas,
-    maxValueSize: MAX_STATE_BYTES,
-  });
+  const kvm = new Kvm(nats.js);
+  const common = { history: 1, replicas: nats.replicas, timeout: REQUEST_TIMEOUT_MS };
+  const leases = await kvm.create(LEASE_BUCKET, common);
+  const states = await kvm.create(STATE_BUCKET, { ...common, maxValueSize: MAX_STATE_BYTES });
   return { leases, states };
 }
 

@@ -6,7 +6,7 @@
  * whenever workers store new state (at most one per `everyMs`): Tasks 1–5's records and the
  * windows emitted since the last set.
  */
-import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
+import { DeliverPolicy } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { Observable } from 'rxjs';
 import {
@@ -67,8 +67,7 @@ export function mergedOutputs(
     };
 
     const run = async () => {
-      const js = jetstream(nats.connection, { timeout: 10_000 });
-      const consumer = await js.consumers.get(WINDOW_STREAM, {
+      const consumer = await nats.js.consumers.get(WINDOW_STREAM, {
         filter_subjects: windowSubject(group, 0).replace(/\.0$/, '.*'),
         deliver_policy: DeliverPolicy.All,
       });

@@ -27,7 +27,7 @@ export const STATE_BUCKET = 'logstream-state';
 export const leaseKey = (group: string, partition: number): string => `${group}.lease.${partition}`;
 export const memberKey = (group: string, worker: string): string => `${group}.member.${worker}`;
 export const stateKey = (group: string, partition: number): string => `${group}.${partition}`;
-/** The durable consumer a group reads partition `p` with. */
+/** The prefix of the consumers a group reads partition `p` with (one per session). */
 export const consumerName = (group: string, partition: number): string => `${group}-p${partition}`;
 
 /** Header on the last event of a source batch in each partition: the worker folds there. */

@@ -64,14 +64,21 @@ export class PartitionLeases {
     return [...this.held.keys()];
   }
 
-  /** Joins the group: watches its keys, then heartbeats and rebalances every quarter timeout. */
+  /**
+   * Joins the group: watches its keys, then heartbeats and rebalances every quarter timeout.
+   * Called again after a failure, it goes on from the step that failed.
+   */
   async start(): Promise<void> {
-    const watch = await this.bucket.watch({ key: `${this.group}.>` });
-    this.watching = watch;
-    void (async () => {
-      for await (const entry of watch) this.observe(entry);
-    })();
+    // Called again after a failure: what is running already stays.
+    if (this.watching === undefined) {
+      const watch = await this.bucket.watch({ key: `${this.group}.>` });
+      this.watching = watch;
+      void (async () => {
+        for await (const entry of watch) this.observe(entry);
+      })();
+    }
     await this.beat();
+    if (this.timer !== undefined) return;
     this.tick();
     this.timer = setInterval(() => this.tick(), Math.max(50, this.timeoutMs / 4));
   }

@@ -1,13 +1,16 @@
 /**
  * One partition, while this worker owns it: loads the partition's stored state, reads the
- * partition's events with the group's durable consumer from the sequence after it, folds
- * them into the task states one source batch at a time (the publisher marks where each
- * ends), and stores state and sequence with one compare-and-set put before acknowledging.
+ * partition's events with a consumer of its own from the sequence after it, folds them into
+ * the task states one source batch at a time (the publisher marks where each ends), and
+ * stores state and sequence with one compare-and-set put: the stored sequence is the only
+ * record of progress, so nothing is acknowledged.
  *
  * Exactly-once, by construction:
  * - the consumer is made afresh from the stored sequence at each start, so its deliveries
- *   are numbered 1, 2, …: any gap or repeat (a redelivery, a delivery lost with a server)
- *   ends the session, which stores what was folded and starts again from there;
+ *   are numbered 1, 2, …: any gap or repeat (a delivery lost with a server) ends the
+ *   session, which stores what was folded and starts again from there. Each session's
+ *   consumer has a name of its own: a shared durable name let a delete that timed out
+ *   while a server was down, or the previous owner's, remove the consumer made after it;
  * - the put is conditional on the revision this worker loaded or last wrote: a worker that
  *   lost the partition (its lease taken while it stalled) cannot overwrite the new owner's
  *   state, and stops;
@@ -17,7 +20,7 @@
  */
 import { AckPolicy, DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { nanos } from '@nats-io/transport-node';
+import { nanos, nuid } from '@nats-io/transport-node';
 import type { TaskName } from '../../operators/records.js';
 import type { AnyTaskState } from '../../operators/states.js';
 import type { RunOptions } from '../cli/run-options.js';
@@ -37,23 +40,27 @@ import { notice } from './notice.js';
 import { OrderedPublisher } from './ordered-publisher.js';
 import { isWrongRevision } from './partition-leases.js';
 import { decodePartitionState, encodePartitionState, tasksOf } from './partition-state.js';
+import { retrying } from './retry.js';
 
 /** Events asked for at a time. */
 const FETCH_MESSAGES = 2000;
 /** How long a fetch waits for events before it returns what it has. */
 const FETCH_WAIT_MS = 1000;
-/** A batch whose end has not come for this long is folded as it is (its publisher stopped). */
-const IDLE_FOLD_MS = 3000;
-/** Unacknowledged events the consumer allows: well above what a commit interval holds. */
-const MAX_ACK_PENDING = 200_000;
+/**
+ * A batch whose end has not come this long after its first event is folded as it is (its
+ * publisher stopped). Long enough for a restarted publisher to send the rest again: folded
+ * in two, a batch could move Task 6's watermark differently.
+ */
+const IDLE_FOLD_MS = 30_000;
+/** A session's consumer left behind (its worker killed) is removed after this long. */
+const CONSUMER_IDLE_MS = 30_000;
 
 export interface PartitionContext {
   readonly nats: Nats;
-  readonly js: JetStreamClient;
   readonly states: KV;
   readonly group: string;
   readonly options: RunOptions;
-  /** How often folded batches are stored (and acknowledged). */
+  /** How often folded batches are stored. */
   readonly commitEveryMs: number;
 }
 
@@ -78,8 +85,10 @@ export class PartitionWorker {
       if (error instanceof PartitionLost) {
         notice(`group ${context.group}: partition ${partition} was taken over by another worker`);
         this.onLost();
-      } else {
+      } else if (error instanceof UsageError) {
         this.onError(error);
+      } else {
+        this.onError(new Error(`group ${context.group}, partition ${partition}: ${error.message}`));
       }
     });
   }
@@ -100,7 +109,12 @@ export class PartitionWorker {
   private async run(): Promise<void> {
     const { group } = this.context;
     const key = stateKey(group, this.partition);
-    const loaded = await this.load(key);
+    const loaded = await this.retrying(
+      'cannot load its state yet',
+      () => this.load(key),
+      () => this.stopping,
+    );
+    if (loaded === undefined) return;
     let { revision, sequence, batches } = loaded;
     const { states } = loaded;
     notice(
@@ -109,7 +123,6 @@ export class PartitionWorker {
     const gatherer = new EventGatherer();
     const windows = new OrderedPublisher(this.context.nats.connection, 4096);
     const emitted: { id: string; body: Uint8Array }[] = [];
-    let lastFolded: JsMsg | undefined;
     let lastPending: JsMsg | undefined;
     let pendingSince = 0;
     let dirty = false;
@@ -130,7 +143,6 @@ export class PartitionWorker {
           });
         }
       }
-      lastFolded = lastPending;
       sequence = lastPending!.seq;
       lastPending = undefined;
       dirty = true;
@@ -148,17 +160,13 @@ export class PartitionWorker {
         batches,
         states: [...states.values()].map((state) => state.encode()),
       });
-      try {
-        revision =
-          revision === 0
-            ? await this.context.states.create(key, value)
-            : await this.context.states.update(key, value, revision);
-      } catch (error) {
-        if (isWrongRevision(error)) throw new PartitionLost();
-        throw error;
-      }
-      // AckPolicy.All: this acknowledges every event up to it, skipped ones included.
-      lastFolded?.ack();
+      const stored = await this.retrying(
+        'cannot store its state yet',
+        () => this.store(key, value, revision),
+        () => this.abandoned,
+      );
+      if (stored === undefined) return; // abandoned meanwhile
+      revision = stored;
       dirty = false;
       lastCommit = Date.now();
     };
@@ -215,7 +223,43 @@ export class PartitionWorker {
       }
       await commit();
     }
-    await commit();
+    try {
+      await commit();
+    } finally {
+      this.dropConsumer();
+      windows.close();
+    }
+  }
+
+  /**
+   * Puts the state if the key is still at `revision`, and resolves with the new revision.
+   * A put whose answer was lost may have been stored: a refused retry then finds exactly
+   * these bytes under the key, and takes that revision as its own.
+   * @throws {PartitionLost} when another worker wrote the key.
+   */
+  private async store(key: string, value: Uint8Array, revision: number): Promise<number> {
+    const { states } = this.context;
+    try {
+      return revision === 0
+        ? await states.create(key, value)
+        : await states.update(key, value, revision);
+    } catch (error) {
+      if (!isWrongRevision(error)) throw error;
+      const entry = await states.get(key);
+      if (entry?.operation === 'PUT' && sameBytes(entry.value, value)) return entry.revision;
+      throw new PartitionLost();
+    }
+  }
+
+  /** Runs `step` until it succeeds or `givenUp()`, waiting out a busy cluster. */
+  private retrying<T>(waiting: string, step: () => Promise<T>, givenUp: () => boolean) {
+    return retrying(step, {
+      say: (reason) =>
+        notice(`group ${this.context.group}: partition ${this.partition}: ${waiting} (${reason})`),
+      givenUp,
+      isRefusal: (error) => error instanceof UsageError || error instanceof PartitionLost,
+      pause: (ms) => this.pause(ms),
+    });
   }
 
   /** The stored state of the partition, or fresh states at sequence 0. */
@@ -257,22 +301,35 @@ export class PartitionWorker {
     };
   }
 
-  /** The group's durable consumer of this partition, made afresh to start after `sequence`. */
+  /**
+   * A consumer of this partition for one session, starting after `sequence`; the previous
+   * session's is removed (if that fails, the server removes it once idle).
+   */
   private async consumeFrom(sequence: number) {
-    const { nats, js, group } = this.context;
-    const name = consumerName(group, this.partition);
-    await nats.manager.consumers.delete(EVENT_STREAM, name).catch(() => {});
+    const { nats, group } = this.context;
+    this.dropConsumer();
+    const name = `${consumerName(group, this.partition)}-${nuid.next()}`;
     await nats.manager.consumers.add(EVENT_STREAM, {
-      durable_name: name,
+      name,
       filter_subject: eventSubject(this.partition),
-      ack_policy: AckPolicy.All,
-      ack_wait: nanos(60_000),
-      max_ack_pending: MAX_ACK_PENDING,
+      ack_policy: AckPolicy.None,
+      inactive_threshold: nanos(CONSUMER_IDLE_MS),
       ...(sequence === 0
         ? { deliver_policy: DeliverPolicy.All }
         : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: sequence + 1 }),
     });
-    return js.consumers.get(EVENT_STREAM, name);
+    this.consumerInUse = name;
+    return nats.js.consumers.get(EVENT_STREAM, name);
+  }
+
+  private consumerInUse: string | undefined;
+
+  private dropConsumer(): void {
+    if (this.consumerInUse === undefined) return;
+    void this.context.nats.manager.consumers
+      .delete(EVENT_STREAM, this.consumerInUse)
+      .catch(() => {});
+    this.consumerInUse = undefined;
   }
 
   private lastSaid: string | undefined;
@@ -293,4 +350,8 @@ export class PartitionWorker {
       };
     });
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

@@ -7,83 +7,132 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { jetstream } from '@nats-io/jetstream';
 import type { RunOptions } from '../cli/run-options.js';
-import { connectNats, ensureWindowStream, eventPartitions, openBuckets } from './connection.js';
+import {
+  connectNats,
+  ensureWindowStream,
+  eventPartitions,
+  type Nats,
+  openBuckets,
+} from './connection.js';
+import { EVENT_STREAM } from './names.js';
 import { notice } from './notice.js';
 import { PartitionLeases } from './partition-leases.js';
 import { type PartitionContext, PartitionWorker } from './partition-worker.js';
+import { retrying } from './retry.js';
 
 /** How often a partition's folded batches are stored and acknowledged. */
 const COMMIT_EVERY_MS = 1000;
 
-export async function runWorker(url: string, group: string, options: RunOptions): Promise<number> {
-  const id = `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const nats = await connectNats(url, `logstream worker ${id}`);
-  const partitions = await eventPartitions(nats);
-  await ensureWindowStream(nats);
-  const buckets = await openBuckets(nats);
-  const context: PartitionContext = {
-    nats,
-    js: jetstream(nats.connection, { timeout: 10_000 }),
-    states: buckets.states,
-    group,
-    options,
-    commitEveryMs: COMMIT_EVERY_MS,
-  };
-  const running = new Map<number, PartitionWorker>();
-  let failure: Error | undefined;
-  let finish: () => void = () => {};
-  const finished = new Promise<void>((resolve) => {
-    finish = resolve;
+/** The end of a worker's run: a signal, or a partition's failure. */
+class Leaving {
+  stopped = false;
+  failure: Error | undefined;
+  private end: () => void = () => {};
+  readonly ended = new Promise<void>((resolve) => {
+    this.end = resolve;
   });
 
-  const leases: PartitionLeases = new PartitionLeases(
-    buckets.leases,
-    group,
-    id,
-    partitions,
-    options.leaseTimeout * 1000,
-    {
-      acquired: (partition) => {
-        const worker = new PartitionWorker(
-          context,
-          partition,
-          () => running.delete(partition),
-          (error) => {
-            failure = error;
-            finish();
-          },
-        );
-        running.set(partition, worker);
-      },
-      handOver: (partition) => {
-        const worker = running.get(partition);
-        running.delete(partition);
-        void (worker?.stop() ?? Promise.resolve()).then(async () => {
-          await leases.release(partition);
-          notice(`group ${group}: partition ${partition} handed over`);
-        });
-      },
-      lost: (partition) => {
-        const worker = running.get(partition);
-        running.delete(partition);
-        void worker?.abandon();
-      },
-    },
-  );
-  notice(`group ${group}: worker ${id} joins (${partitions} partitions)`);
-  await leases.start();
+  leave(failure?: Error): void {
+    this.failure ??= failure;
+    this.stopped = true;
+    this.end();
+  }
 
-  let stopping = false;
+  /** A pause that a leave cuts short. */
+  pause(ms: number): Promise<void> {
+    return Promise.race([this.ended, new Promise<void>((resolve) => setTimeout(resolve, ms))]);
+  }
+}
+
+export async function runWorker(url: string, group: string, options: RunOptions): Promise<number> {
+  // Listening from the first moment: a signal while joining still leaves in order.
+  const leaving = new Leaving();
   const onSignal = () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    finish();
+    if (leaving.stopped) process.exit(1);
+    leaving.leave();
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   try {
-    await finished;
+    await work(url, group, options, leaving);
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+  if (leaving.failure !== undefined) throw leaving.failure;
+  return 0;
+}
+
+async function work(
+  url: string,
+  group: string,
+  options: RunOptions,
+  leaving: Leaving,
+): Promise<void> {
+  const id = `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const nats = await connectNats(url, `logstream worker ${id}`);
+  // Each step of joining waits out a busy cluster, until a signal says to leave.
+  const joining = <T>(what: string, step: () => Promise<T>) =>
+    retrying(step, {
+      say: (reason) => notice(`group ${group}: ${what} (${reason})`),
+      givenUp: () => leaving.stopped,
+      pause: (ms) => leaving.pause(ms),
+    });
+  try {
+    const partitions = await joining('cannot read the events stream yet', () =>
+      streamPartitions(nats, group, leaving),
+    );
+    if (partitions === undefined) return;
+    const buckets = await joining('cannot open its buckets yet', async () => {
+      await ensureWindowStream(nats);
+      return openBuckets(nats);
+    });
+    if (buckets === undefined) return;
+    const context: PartitionContext = {
+      nats,
+      states: buckets.states,
+      group,
+      options,
+      commitEveryMs: COMMIT_EVERY_MS,
+    };
+    const running = new Map<number, PartitionWorker>();
+    const leases: PartitionLeases = new PartitionLeases(
+      buckets.leases,
+      group,
+      id,
+      partitions,
+      options.leaseTimeout * 1000,
+      {
+        acquired: (partition) => {
+          const worker = new PartitionWorker(
+            context,
+            partition,
+            () => running.delete(partition),
+            (error) => leaving.leave(error),
+          );
+          running.set(partition, worker);
+        },
+        handOver: (partition) => {
+          const worker = running.get(partition);
+          running.delete(partition);
+          void (worker?.stop() ?? Promise.resolve()).then(async () => {
+            await leases.release(partition);
+            notice(`group ${group}: partition ${partition} handed over`);
+          });
+        },
+        lost: (partition) => {
+          const worker = running.get(partition);
+          running.delete(partition);
+          void worker?.abandon();
+        },
+      },
+    );
+    const joined = await joining('cannot join yet', () => leases.start().then(() => true));
+    if (joined === undefined) {
+      await leases.stop();
+      return;
+    }
+    notice(`group ${group}: worker ${id} joins (${partitions} partitions)`);
+    await leaving.ended;
     // No round of the leases after this: none taken while leaving. Members see this one
     // gone; its partitions they take once released below.
     await leases.stop();
@@ -91,9 +140,28 @@ export async function runWorker(url: string, group: string, options: RunOptions)
     await Promise.all(leases.owned.map((partition) => leases.release(partition)));
     notice(`group ${group}: worker ${id} left`);
   } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     await nats.close();
   }
-  if (failure !== undefined) throw failure;
-  return 0;
+}
+
+/**
+ * The events stream's partition count, once a publisher has created the stream: workers may
+ * start first. Undefined when asked to leave before.
+ */
+async function streamPartitions(
+  nats: Nats,
+  group: string,
+  leaving: Leaving,
+): Promise<number | undefined> {
+  for (let waited = false; !leaving.stopped; waited = true) {
+    const partitions = await eventPartitions(nats);
+    if (partitions !== undefined) return partitions;
+    if (!waited) {
+      notice(
+        `group ${group}: waiting for the stream ${EVENT_STREAM} (\`logstream publish --nats …\` creates it)`,
+      );
+    }
+    await leaving.pause(500);
+  }
+  return undefined;
 }

@@ -134,7 +134,11 @@ class DirectoryReader {
     this.queue.clear();
     this.queuedJson.clear();
     for (const name of [...present.names, ...toldMeanwhile]) this.addToQueue(name);
-    if (this.queue.size === 0) this.warn('.', present.nothingToRead);
+    // Following, an empty directory is the usual start: it is told only when files or
+    // subdirectories there were passed over, which is likely a mistaken option.
+    if (this.queue.size === 0 && (!this.options.follow || present.passedOver)) {
+      this.warn('.', present.nothingToRead);
+    }
     while (!this.closed && !this.stopping) {
       const next = this.queue.values().next();
       if (next.done) {
@@ -218,9 +222,14 @@ class DirectoryReader {
   /**
    * The names to read now, in order of modification time, then name: the files the filter
    * accepts, and the symbolic links where subdirectories are entered (perhaps to a
-   * directory: {@link skipLink} says so); and the notice to give if there are none.
+   * directory: {@link skipLink} says so); the notice to give if there are none, and whether
+   * files or subdirectories were passed over.
    */
-  private async filesPresent(): Promise<{ names: string[]; nothingToRead: string }> {
+  private async filesPresent(): Promise<{
+    names: string[];
+    nothingToRead: string;
+    passedOver: boolean;
+  }> {
     const listing = await listTree(this.dir, this.filter);
     const files: { name: string; mtime: number }[] = [];
     for (const name of [...listing.files, ...listing.otherLinks]) {
@@ -235,7 +244,8 @@ class DirectoryReader {
       listing.ignoredFiles,
       listing.subdirectoriesSkipped,
     );
-    return { names: files.map((file) => file.name), nothingToRead };
+    const passedOver = listing.ignoredFiles > 0 || listing.subdirectoriesSkipped;
+    return { names: files.map((file) => file.name), nothingToRead, passedOver };
   }
 
   /**

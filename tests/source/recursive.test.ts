@@ -125,6 +125,21 @@ describe('directorySource --recursive', () => {
     });
   });
 
+  it('following an empty directory is the usual start: no notice, the first file read', async () => {
+    const dir = await tempDir();
+    await following(dir, {}, async (seen) => {
+      await writeLogFile(dir, 'a.json', [event('a', base, 200)]);
+      await waitForFile(seen, 'a.json');
+      expect(seen.problems).toEqual([]);
+    });
+    const once = await readOnce(dir, {});
+    expect(once.problems).toEqual([]);
+    const empty = await tempDir();
+    expect((await readOnce(empty, {})).problems.map((p) => p.reason)).toEqual([
+      'no log files here (looked for *.json, *.ndjson, *.jsonl and their .gz)',
+    ]);
+  });
+
   it('following: reads a subdirectory created later, its own subdirectories, and files that grow there', async () => {
     const dir = await tempDir();
     await writeLogFile(dir, 'top.ndjson', line('top'));

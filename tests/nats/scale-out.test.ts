@@ -1,0 +1,305 @@
+// Scale-out on a real three-node JetStream cluster: a publisher, workers of a group and the
+// merged view, through the command line. The group's answer must be one run's answer (in
+// timestamp order, exactly), and killing a worker, a NATS node and the publisher must change
+// nothing: the same merged records as a group that met no fault.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Cluster, startCluster } from '../../scripts/nats-cluster.mjs';
+import { CLI, type CliResult, runCli, tempDir } from '../support/cli.js';
+import { type RunningCli, startCli } from '../support/follow.js';
+import { waitUntil } from '../support/wait.js';
+import { caughtUp } from './group.js';
+
+const TIMEOUT_MS = 180_000;
+const LEASE = ['--lease-timeout', '2s'];
+type Row = Record<string, unknown>;
+
+let cluster: Cluster | undefined;
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+/** A record without what depends on how the input was cut (batch numbers, Task 4's batch ratio). */
+function comparable(record: Row): Row {
+  const { batch, file, batchChecked, batchForwarded, batchRatio, ...rest } = record;
+  return rest;
+}
+
+const byTask = (records: readonly Row[], task: string) => records.filter((r) => r.task === task);
+
+/** Records as sorted JSON lines: equal when they hold the same records, in whatever order. */
+const asSet = (records: readonly Row[]) => records.map((r) => JSON.stringify(comparable(r))).sort();
+
+/** Waits until `group` has folded all `events`; on time-out, says what its workers printed. */
+async function waitCaughtUp(
+  url: string,
+  group: string,
+  events: number,
+  workers: readonly RunningCli[],
+): Promise<void> {
+  try {
+    await waitUntil(
+      async () => (await streamEvents(url)) === events && (await caughtUp(url, group)),
+      `group ${group} to fold all ${events} events`,
+      { timeoutMs: 120_000, intervalMs: 250 },
+    );
+  } catch (error) {
+    const printed = workers.map((worker, i) => `worker ${i}:\n${worker.stderr()}`).join('\n');
+    throw new Error(
+      `${(error as Error).message} (${await streamEvents(url)} in the stream)\n${printed}`,
+    );
+  }
+}
+
+async function streamEvents(url: string): Promise<number> {
+  const nc = await connect({ servers: url.split(',') });
+  try {
+    const jsm = await jetstreamManager(nc);
+    return (await jsm.streams.info('LOGSTREAM')).state.messages;
+  } catch {
+    return -1;
+  } finally {
+    await nc.close();
+  }
+}
+
+function startWorker(url: string, group: string): RunningCli {
+  return startCli(['run', '--nats', url, '--group', group, '--seed', '7', ...LEASE]);
+}
+
+async function merged(url: string, group: string): Promise<CliResult> {
+  const result = await runCli([
+    'run',
+    '--nats',
+    url,
+    '--group',
+    group,
+    '--merged',
+    '--once',
+    '--seed',
+    '7',
+  ]);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return result;
+}
+
+/** What one `run --once` over `dir` prints, and its final records (the state's, via merge). */
+async function singleRun(dir: string): Promise<{ all: Row[]; final: Row[] }> {
+  const stateFile = join(await tempDir(), 'single.state');
+  const run = await runCli(['run', dir, '--once', '--seed', '7', '--save-state', stateFile]);
+  expect(run.code).toBe(0);
+  const final = await runCli(['merge', stateFile]);
+  expect(final.code).toBe(0);
+  return { all: run.records, final: final.records };
+}
+
+/** NDJSON files of events in timestamp order, every event with a status: 24 services. */
+async function writeOrderedCorpus(dir: string, files: number, perFile: number): Promise<number> {
+  let seed = 12345;
+  const random = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const statuses = [200, 200, 200, 201, 204, 301, 404, 500, 503];
+  let time = 1_767_225_600;
+  for (let f = 0; f < files; f++) {
+    const lines: string[] = [];
+    for (let i = 0; i < perFile; i++) {
+      time += random() * 0.05;
+      const service = `svc-${Math.floor(random() * 24)}`;
+      const status = statuses[Math.floor(random() * statuses.length)];
+      lines.push(
+        JSON.stringify({ service, timestamp: time, message: `GET /x HTTP Status Code: ${status}` }),
+      );
+    }
+    await writeFile(
+      join(dir, `part-${String(f).padStart(4, '0')}.ndjson`),
+      `${lines.join('\n')}\n`,
+    );
+  }
+  return files * perFile;
+}
+
+describe('scale-out on NATS JetStream', () => {
+  it(
+    'three workers over events in timestamp order give exactly the records of one run',
+    async () => {
+      cluster = await startCluster();
+      const dir = join(await tempDir(), 'logs');
+      await mkdir(dir);
+      const events = await writeOrderedCorpus(dir, 20, 500);
+      const published = await runCli([
+        'publish',
+        dir,
+        '--once',
+        '--nats',
+        cluster.url,
+        '--partitions',
+        '8',
+      ]);
+      expect(published.code).toBe(0);
+      expect(published.stderr).toContain(`published ${events} events to LOGSTREAM (8 partitions)`);
+      // Published again: the message ids make JetStream drop every one.
+      const again = await runCli(['publish', dir, '--once', '--nats', cluster.url]);
+      expect(again.stderr).toContain(
+        `published 0 events to LOGSTREAM (8 partitions); ${events} were there already`,
+      );
+
+      const workers = [0, 1, 2].map(() => startWorker(cluster!.url, 'ordered'));
+      await waitCaughtUp(cluster.url, 'ordered', events, workers);
+      const group = (await merged(cluster.url, 'ordered')).records;
+      const single = await singleRun(dir);
+
+      for (const task of ['running-average', 'sliding-window', 'bloom', 'lazy-groups']) {
+        expect(byTask(group, task).map(comparable), task).toEqual(
+          byTask(single.final, task).map(comparable),
+        );
+      }
+      const [sample] = byTask(group, 'reservoir');
+      expect(sample?.seen).toBe(byTask(single.final, 'reservoir')[0]?.seen);
+      expect(sample?.size).toBe(1000);
+      // Task 6: every window one run emitted, emitted once by the group, nothing late.
+      const windows = byTask(single.all, 'keyed-windows');
+      expect(windows.length).toBeGreaterThan(100);
+      expect(asSet(byTask(group, 'keyed-windows'))).toEqual(asSet(windows));
+      expect(windows.every((w) => w.late === 0)).toBe(true);
+
+      const stopped = await Promise.all(workers.map((worker) => worker.stop()));
+      for (const result of stopped) {
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stdout).toBe('');
+        expect(result.stderr).toMatch(/worker \S+ left/);
+      }
+      // Between them, the three took all eight partitions.
+      const taken = stopped.flatMap((r) =>
+        [...r.stderr.matchAll(/partition (\d+) taken/g)].map((m) => m[1]),
+      );
+      expect(new Set(taken).size).toBe(8);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'a worker and a NATS node killed and the publisher restarted mid-run change nothing',
+    async () => {
+      cluster = await startCluster();
+      const url = cluster.url;
+      const dir = join(await tempDir(), 'logs');
+      const files = 40;
+      const events = files * 1000;
+      // Files arrive over about six seconds, as services write them; they jump back in time.
+      const generator = spawnGenerator(dir, files, '150ms');
+      let publisher = startCli(['publish', dir, '--nats', url]);
+      const workers = [0, 1, 2].map(() => startWorker(url, 'faults'));
+      await waitUntil(async () => (await streamEvents(url)) >= 8000, 'the first files published', {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+      });
+      workers[0]!.child.kill('SIGKILL');
+      await cluster.kill(1);
+      publisher.child.kill('SIGKILL');
+      await publisher.exited;
+      publisher = startCli(['publish', dir, '--nats', url]);
+      await exitOf(generator);
+      await cluster.restart(1);
+      await waitCaughtUp(url, 'faults', events, [...workers, publisher]);
+      const published = await publisher.stop();
+      expect(published.code).toBe(0);
+      expect(published.stderr).toMatch(/published \d+ events to LOGSTREAM .*were there already/);
+      await Promise.all(workers.slice(1).map((worker) => worker.stop()));
+
+      // The answer of a group that met no fault, over the same stream.
+      const reference = startWorker(url, 'reference');
+      await waitCaughtUp(url, 'reference', events, [reference]);
+      await reference.stop();
+      const faulted = (await merged(url, 'faults')).records;
+      const clean = (await merged(url, 'reference')).records;
+      // The batch the killed publisher left unfinished is folded whole, once sent again.
+      expect(faulted.map((r) => JSON.stringify(r)).sort()).toEqual(
+        clean.map((r) => JSON.stringify(r)).sort(),
+      );
+
+      // And one run's counts, exactly, for the tasks whose counts do not depend on order.
+      const single = await singleRun(dir);
+      for (const task of ['running-average', 'bloom', 'lazy-groups']) {
+        expect(byTask(faulted, task).map(comparable), task).toEqual(
+          byTask(single.final, task).map(comparable),
+        );
+      }
+      expect(byTask(faulted, 'reservoir')[0]?.seen).toBe(
+        byTask(single.final, 'reservoir')[0]?.seen,
+      );
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'workers joining mid-run take partitions over and the answer is unchanged',
+    async () => {
+      cluster = await startCluster();
+      const url = cluster.url;
+      const dir = join(await tempDir(), 'logs');
+      const files = 30;
+      const generator = spawnGenerator(dir, files, '150ms');
+      const publisher = startCli(['publish', dir, '--nats', url]);
+      const first = startWorker(url, 'joined');
+      await first.waitFor(
+        (w) => /partition 15 taken/.test(w.stderr()),
+        'the first worker to take all partitions',
+        30_000,
+      );
+      await waitUntil(async () => (await streamEvents(url)) >= 10_000, 'a third of the files', {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+      });
+      const later = [startWorker(url, 'joined'), startWorker(url, 'joined')];
+      await exitOf(generator);
+      await waitCaughtUp(url, 'joined', files * 1000, [first, ...later]);
+      await publisher.stop();
+      const handedOver = (await first.stop()).stderr;
+      expect(handedOver).toMatch(/partition \d+ handed over/);
+      const took = (await Promise.all(later.map((w) => w.stop()))).map((r) => r.stderr);
+      expect(took.join('')).toMatch(/partition \d+ taken, from sequence [1-9]/);
+
+      const reference = startWorker(url, 'alone');
+      await waitCaughtUp(url, 'alone', files * 1000, [reference]);
+      await reference.stop();
+      const joined = (await merged(url, 'joined')).records;
+      const alone = (await merged(url, 'alone')).records;
+      expect(joined.map((r) => JSON.stringify(r)).sort()).toEqual(
+        alone.map((r) => JSON.stringify(r)).sort(),
+      );
+    },
+    TIMEOUT_MS,
+  );
+});
+
+function spawnGenerator(dir: string, files: number, delay: string): ChildProcessWithoutNullStreams {
+  return spawn(
+    process.execPath,
+    [
+      CLI,
+      'generate',
+      dir,
+      '--files',
+      String(files),
+      '--events',
+      '1000',
+      '--seed',
+      '3',
+      '--delay',
+      delay,
+    ],
+    { stdio: 'pipe' },
+  );
+}
+
+function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  return new Promise((resolve) => child.on('close', resolve));
+}
