@@ -271,9 +271,14 @@ function addSourceCommand(
     .addHelpText('after', `\n${ENVIRONMENT_HELP}`)
     .action(async (source: string | undefined, _flags, command: Command) => {
       const options = runOptionsOf(command);
-      if (options.nats !== undefined && name === 'run') {
-        const { scaleOutRunCommand } = await import('../commands/scale-out.js');
-        process.exitCode = await scaleOutRunCommand(source, options);
+      if (options.nats !== undefined) {
+        const scaleOut = await import('../commands/scale-out.js');
+        if (name === 'run') {
+          process.exitCode = await scaleOut.scaleOutRunCommand(source, options);
+        } else {
+          liveOnTerminal();
+          process.exitCode = await scaleOut.mergedDashboardCommand(source, options);
+        }
         return;
       }
       process.exitCode = await execute(source ?? defaultSource(options), options);

@@ -1,10 +1,11 @@
 import { openSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
-import { Subject } from 'rxjs';
+import { type Observable, Subject } from 'rxjs';
+import type { LogEvent } from '../../operators/event.js';
 import type { RunOptions } from '../cli/run-options.js';
 import { renderDashboard } from '../dashboard/index.js';
-import { SourceMonitor } from '../source-stats.js';
-import { openTopology } from '../topology.js';
+import { SourceMonitor, type SourceStats } from '../source-stats.js';
+import { openTopology, type TaskOutput } from '../topology.js';
 import { UsageError } from '../usage-error.js';
 
 /**
@@ -19,6 +20,34 @@ export async function dashboardCommand(
   options: RunOptions,
   label = source,
 ): Promise<number> {
+  return showOnTerminal(source, options, label, (quit) => localFeed(source, options, quit));
+}
+
+/**
+ * What the dashboard shows and how it ends: a local topology over a source, or a scale-out
+ * group's merged view.
+ */
+export interface DashboardFeed {
+  readonly outputs: Observable<TaskOutput>;
+  readonly stats: Observable<SourceStats>;
+  readonly forwarded: Observable<LogEvent>;
+  /** After the screen is gone, before closing: writes what quitting saves (`--save-state`). */
+  finish(): Promise<void>;
+  close(): Promise<void>;
+  /** The command's exit status once closed. */
+  exitStatus(): number;
+}
+
+/**
+ * Shows `openFeed`'s feed until the user quits. `source` is where the events come from (`-`:
+ * standard input, so the keys come from /dev/tty), undefined when they come from elsewhere.
+ */
+export async function showOnTerminal(
+  source: string | undefined,
+  options: RunOptions,
+  label: string,
+  openFeed: (quit: Subject<void>) => Promise<DashboardFeed>,
+): Promise<number> {
   if (!process.stdout.isTTY) {
     throw new UsageError('the dashboard needs a terminal; for pipes and files use `logstream run`');
   }
@@ -27,19 +56,17 @@ export async function dashboardCommand(
   // The terminal went away (EIO after a hang-up): quit in order instead of crashing.
   keys.stream?.on('error', () => quit.next());
   try {
-    return await showDashboard(source, options, label, quit, keys.stream);
+    return await showDashboard(await openFeed(quit), options, label, quit, keys.stream);
   } finally {
     keys.close();
   }
 }
 
-async function showDashboard(
+async function localFeed(
   source: string,
   options: RunOptions,
-  label: string,
   quit: Subject<void>,
-  keys: ReadStream | undefined,
-): Promise<number> {
+): Promise<DashboardFeed> {
   const monitor = new SourceMonitor();
   const topology = await openTopology(source, options, {
     onProblem: monitor.problem,
@@ -47,12 +74,32 @@ async function showDashboard(
     showsForwarded: true,
     stop: quit,
   });
+  return {
+    outputs: topology.outputs,
+    stats: monitor.stats,
+    forwarded: topology.forwarded,
+    finish: () => topology.saveAtExit(),
+    close: async () => {
+      monitor.complete();
+      await topology.close();
+    },
+    exitStatus: () => topology.problems.exitStatus(options.strict),
+  };
+}
+
+async function showDashboard(
+  feed: DashboardFeed,
+  options: RunOptions,
+  label: string,
+  quit: Subject<void>,
+  keys: ReadStream | undefined,
+): Promise<number> {
   const dashboard = renderDashboard(
     {
       source: label,
-      outputs: topology.outputs,
-      stats: monitor.stats,
-      forwarded: topology.forwarded,
+      outputs: feed.outputs,
+      stats: feed.stats,
+      forwarded: feed.forwarded,
       lateOutput: options.lateOutput,
       keyedSlideSeconds: options.keyedSlide ?? options.keyedWindow,
       groupEverySeconds: options.groupEvery,
@@ -77,17 +124,16 @@ async function showDashboard(
     dashboard.unmount();
     // Back on the normal screen once this resolves, before anything is printed there.
     await dashboard.waitUntilExit();
-    await topology.saveAtExit();
+    await feed.finish();
   } finally {
     // Still listening for EIO: unmounting (on an error, too) writes to the terminal.
     dashboard.unmount();
     await dashboard.waitUntilExit().catch(() => {});
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal).off('SIGHUP', onSignal);
     process.stdout.off('error', onOutputError);
-    monitor.complete();
-    await topology.close();
+    await feed.close();
   }
-  return topology.problems.exitStatus(options.strict);
+  return feed.exitStatus();
 }
 
 /** The dashboard's key input: `stream` for Ink (undefined: process.stdin), and its closing. */
@@ -103,7 +149,7 @@ interface KeyInput {
  * @throws {UsageError} for `-` typed at a terminal (nothing piped in), or without a
  * controlling terminal to read the keys from.
  */
-function openKeys(source: string): KeyInput {
+function openKeys(source: string | undefined): KeyInput {
   if (source === '-' && process.stdin.isTTY) {
     throw new UsageError(
       'dashboard -: the events and the keys cannot both come from the terminal; pipe the events in',

@@ -1,9 +1,10 @@
-import { Subject } from 'rxjs';
+import { BehaviorSubject, EMPTY, Subject } from 'rxjs';
 import type { RunOptions } from '../cli/run-options.js';
 import { connectNats, openBuckets } from '../nats/connection.js';
 import { mergedOutputs } from '../nats/merged-view.js';
 import { runWorker } from '../nats/worker.js';
 import { NdjsonSink } from '../ndjson-sink.js';
+import type { SourceStats } from '../source-stats.js';
 import { UsageError } from '../usage-error.js';
 
 /** Options of `run` that a worker or the merged view has no use for: refused, not ignored. */
@@ -78,4 +79,48 @@ async function printMerged(url: string, group: string, options: RunOptions): Pro
     await nats.close();
   }
   return 0;
+}
+
+/**
+ * `dashboard --nats <url> --group <name>` (`--merged` or not: a worker has no screen): the
+ * dashboard of the group's merged state, updated as workers store new state. The header
+ * counts the events the stored states cover; Task 4's forwarded events stay with the workers.
+ */
+export async function mergedDashboardCommand(
+  source: string | undefined,
+  options: RunOptions,
+): Promise<number> {
+  const { url, group } = requireGroup(source, options);
+  const { showOnTerminal } = await import('./dashboard.js');
+  return showOnTerminal(undefined, options, `group ${group} (merged) at ${url}`, async (quit) => {
+    const nats = await connectNats(url, `logstream merged ${group}`);
+    try {
+      const { states } = await openBuckets(nats);
+      const stats = new BehaviorSubject<SourceStats>(progressStats(0));
+      const outputs = mergedOutputs(nats, states, group, {
+        once: false,
+        everyMs: 1000,
+        stop: quit,
+        onProgress: ({ events }) => stats.next(progressStats(events)),
+      });
+      return {
+        outputs,
+        stats,
+        forwarded: EMPTY,
+        finish: async () => {},
+        close: async () => {
+          stats.complete();
+          await nats.close();
+        },
+        exitStatus: () => 0,
+      };
+    } catch (error) {
+      await nats.close();
+      throw error;
+    }
+  });
+}
+
+function progressStats(events: number): SourceStats {
+  return { files: 0, events, invalid: 0, brokenFiles: 0, latestError: null };
 }

@@ -29,6 +29,15 @@ export interface MergedViewOptions {
   readonly everyMs: number;
   /** Ends a following view. */
   readonly stop?: Observable<void>;
+  /** Told before each set of records how much the stored states cover (the dashboard's header). */
+  readonly onProgress?: (progress: MergedProgress) => void;
+}
+
+export interface MergedProgress {
+  /** Partitions with a stored state. */
+  readonly partitions: number;
+  /** Events folded into them. */
+  readonly events: number;
 }
 
 /** The merged records of `group`, as {@link TaskOutput}s with `file` null. */
@@ -48,6 +57,9 @@ export function mergedOutputs(
 
     const emit = (final: boolean) => {
       const { batches, merged } = mergeAll(group, partitions);
+      let events = 0;
+      for (const state of partitions.values()) events += state.events;
+      options.onProgress?.({ partitions: partitions.size, events });
       const out = (record: TaskRecord) => subscriber.next({ batch: batches, file: null, record });
       for (const task of TASK_NAMES) {
         const state = merged.get(task);

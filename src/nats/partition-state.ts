@@ -1,7 +1,7 @@
 /**
  * What the state bucket holds for one partition of a group: every task's state after the
  * partition's last folded batch, the stream sequence of that batch's last event, and the
- * batch count, in one value written with one compare-and-set put. Gzip'd: Task 5's pending
+ * batch and event counts, in one value written with one compare-and-set put. Gzip'd: Task 5's pending
  * columns and Task 4's filter are most of it.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -9,7 +9,7 @@ import type { TaskName } from '../../operators/records.js';
 import type { EncodedState } from '../../operators/task-state.js';
 
 const FORMAT = 'logstream-partition';
-const VERSION = 1;
+const VERSION = 2;
 
 export interface PartitionState {
   readonly partition: number;
@@ -17,6 +17,8 @@ export interface PartitionState {
   readonly sequence: number;
   /** Batches folded in (the partition's share of the source batches). */
   readonly batches: number;
+  /** Events folded in (what the merged dashboard counts). */
+  readonly events: number;
   readonly states: readonly EncodedState[];
 }
 
@@ -41,11 +43,12 @@ export function decodePartitionState(bytes: Uint8Array): PartitionState {
       `partition state format version ${JSON.stringify(value.version)}, this build reads version ${VERSION}`,
     );
   }
-  const { partition, sequence, batches, states } = value;
+  const { partition, sequence, batches, events, states } = value;
   if (
     !Number.isSafeInteger(partition) ||
     !Number.isSafeInteger(sequence) ||
     !Number.isSafeInteger(batches) ||
+    !Number.isSafeInteger(events) ||
     !Array.isArray(states)
   ) {
     throw new Error('corrupt partition state (fields missing)');
@@ -54,6 +57,7 @@ export function decodePartitionState(bytes: Uint8Array): PartitionState {
     partition: partition as number,
     sequence: sequence as number,
     batches: batches as number,
+    events: events as number,
     states: states as EncodedState[],
   };
 }

@@ -2,8 +2,9 @@
  * One partition, while this worker owns it: loads the partition's stored state, reads the
  * partition's events with a consumer of its own from the sequence after it, folds them into
  * the task states one source batch at a time (the publisher marks where each ends), and
- * stores state and sequence with one compare-and-set put: the stored sequence is the only
- * record of progress, so nothing is acknowledged.
+ * stores state and sequence with one compare-and-set put, and only then acknowledges the
+ * events it covers. The stored sequence is where a new session starts; the
+ * acknowledgements tell the stream, and whoever inspects the consumer, how far it is safe.
  *
  * Exactly-once, by construction:
  * - the consumer is made afresh from the stored sequence at each start, so its deliveries
@@ -54,6 +55,13 @@ const FETCH_WAIT_MS = 1000;
 const IDLE_FOLD_MS = 30_000;
 /** A session's consumer left behind (its worker killed) is removed after this long. */
 const CONSUMER_IDLE_MS = 30_000;
+/**
+ * Events are acknowledged when the state covering them is stored, every commit interval or
+ * so: a redelivery before then would be folded twice, so the wait is far longer than any
+ * commit and the pending count is not what limits a session.
+ */
+const ACK_WAIT_MS = 15 * 60_000;
+const MAX_ACK_PENDING = 10_000_000;
 
 export interface PartitionContext {
   readonly nats: Nats;
@@ -115,7 +123,7 @@ export class PartitionWorker {
       () => this.stopping,
     );
     if (loaded === undefined) return;
-    let { revision, sequence, batches } = loaded;
+    let { revision, sequence, batches, events } = loaded;
     const { states } = loaded;
     notice(
       `group ${group}: partition ${this.partition} taken, from sequence ${sequence} (${batches} batches)`,
@@ -124,6 +132,8 @@ export class PartitionWorker {
     const windows = new OrderedPublisher(this.context.nats.connection, 4096);
     const emitted: { id: string; body: Uint8Array }[] = [];
     let lastPending: JsMsg | undefined;
+    /** The event at `sequence`: acknowledged (with every one before it) once stored. */
+    let lastFolded: JsMsg | undefined;
     let pendingSince = 0;
     let dirty = false;
     let lastCommit = Date.now();
@@ -132,6 +142,7 @@ export class PartitionWorker {
     const fold = () => {
       const batch = gatherer.take();
       batches += 1;
+      events += batch.length;
       for (const state of states.values()) {
         const records = state.add(batch);
         if (Array.isArray(records)) {
@@ -144,6 +155,7 @@ export class PartitionWorker {
         }
       }
       sequence = lastPending!.seq;
+      lastFolded = lastPending;
       lastPending = undefined;
       dirty = true;
     };
@@ -158,6 +170,7 @@ export class PartitionWorker {
         partition: this.partition,
         sequence,
         batches,
+        events,
         states: [...states.values()].map((state) => state.encode()),
       });
       const stored = await this.retrying(
@@ -169,11 +182,16 @@ export class PartitionWorker {
       revision = stored;
       dirty = false;
       lastCommit = Date.now();
+      // Only now: an acknowledged event is one the stored state covers. A lost ack is
+      // harmless, the next session starts from the stored sequence anyway.
+      lastFolded?.ack();
+      lastFolded = undefined;
     };
 
     while (!this.stopping) {
       gatherer.clear();
       lastPending = undefined;
+      lastFolded = undefined;
       let consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>>;
       try {
         consumer = await this.consumeFrom(sequence);
@@ -193,7 +211,10 @@ export class PartitionWorker {
           let received = 0;
           for await (const message of messages) {
             received += 1;
-            if (message.info.deliverySequence !== expected) break session;
+            // A gap, a repeat or a redelivery: start again from the stored sequence.
+            if (message.info.deliverySequence !== expected || message.info.redelivered) {
+              break session;
+            }
             expected += 1;
             if (message.seq <= sequence) continue;
             try {
@@ -267,6 +288,7 @@ export class PartitionWorker {
     revision: number;
     sequence: number;
     batches: number;
+    events: number;
     states: Map<TaskName, AnyTaskState>;
   }> {
     const { group, options } = this.context;
@@ -275,7 +297,7 @@ export class PartitionWorker {
     const states = new Map<TaskName, AnyTaskState>();
     if (entry === null || entry.operation !== 'PUT') {
       for (const name of options.task) states.set(name, await freshStateOf(name, options));
-      return { revision: entry?.revision ?? 0, sequence: 0, batches: 0, states };
+      return { revision: entry?.revision ?? 0, sequence: 0, batches: 0, events: 0, states };
     }
     let stored: ReturnType<typeof decodePartitionState>;
     try {
@@ -297,6 +319,7 @@ export class PartitionWorker {
       revision: entry.revision,
       sequence: stored.sequence,
       batches: stored.batches,
+      events: stored.events,
       states,
     };
   }
@@ -312,7 +335,9 @@ export class PartitionWorker {
     await nats.manager.consumers.add(EVENT_STREAM, {
       name,
       filter_subject: eventSubject(this.partition),
-      ack_policy: AckPolicy.None,
+      ack_policy: AckPolicy.All,
+      ack_wait: nanos(ACK_WAIT_MS),
+      max_ack_pending: MAX_ACK_PENDING,
       inactive_threshold: nanos(CONSUMER_IDLE_MS),
       ...(sequence === 0
         ? { deliver_policy: DeliverPolicy.All }

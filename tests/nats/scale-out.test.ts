@@ -2,21 +2,26 @@
 // merged view, through the command line. The group's answer must be one run's answer (in
 // timestamp order, exactly), and killing a worker, a NATS node and the publisher must change
 // nothing: the same merged records as a group that met no fault.
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from '../../scripts/nats-cluster.mjs';
 import { CLI, type CliResult, runCli, tempDir } from '../support/cli.js';
-import { type RunningCli, startCli } from '../support/follow.js';
+import { PANEL_TITLES } from '../support/dashboard.js';
+import { type RunningCli, startCli, startGenerator } from '../support/follow.js';
+import { hasTmux, tmuxServer } from '../support/terminal.js';
 import { waitUntil } from '../support/wait.js';
 import { caughtUp } from './group.js';
 
 const TIMEOUT_MS = 180_000;
 const LEASE = ['--lease-timeout', '2s'];
 type Row = Record<string, unknown>;
+
+const { tmux, inTerminal } = tmuxServer('scale-out');
 
 let cluster: Cluster | undefined;
 afterEach(async () => {
@@ -97,6 +102,22 @@ async function singleRun(dir: string): Promise<{ all: Row[]; final: Row[] }> {
   const final = await runCli(['merge', stateFile]);
   expect(final.code).toBe(0);
   return { all: run.records, final: final.records };
+}
+
+/**
+ * A group at work on a live source: `files` generated files arriving over a few seconds, a
+ * publisher following them, and `workers` workers of `group`.
+ */
+async function liveGroup(url: string, group: string, files: number, workers: number) {
+  const dir = join(await tempDir(), 'logs');
+  const generator = startGenerator(dir, files, '150ms');
+  const publisher = startCli(['publish', dir, '--nats', url]);
+  return {
+    dir,
+    generator,
+    publisher,
+    workers: Array.from({ length: workers }, () => startWorker(url, group)),
+  };
 }
 
 /** NDJSON files of events in timestamp order, every event with a status: 24 services. */
@@ -190,13 +211,11 @@ describe('scale-out on NATS JetStream', () => {
     async () => {
       cluster = await startCluster();
       const url = cluster.url;
-      const dir = join(await tempDir(), 'logs');
       const files = 40;
       const events = files * 1000;
-      // Files arrive over about six seconds, as services write them; they jump back in time.
-      const generator = spawnGenerator(dir, files, '150ms');
-      let publisher = startCli(['publish', dir, '--nats', url]);
-      const workers = [0, 1, 2].map(() => startWorker(url, 'faults'));
+      const live = await liveGroup(url, 'faults', files, 3);
+      const { dir, generator, workers } = live;
+      let { publisher } = live;
       await waitUntil(async () => (await streamEvents(url)) >= 8000, 'the first files published', {
         timeoutMs: 60_000,
         intervalMs: 100,
@@ -206,7 +225,7 @@ describe('scale-out on NATS JetStream', () => {
       publisher.child.kill('SIGKILL');
       await publisher.exited;
       publisher = startCli(['publish', dir, '--nats', url]);
-      await exitOf(generator);
+      await generator.exited;
       await cluster.restart(1);
       await waitCaughtUp(url, 'faults', events, [...workers, publisher]);
       const published = await publisher.stop();
@@ -244,11 +263,9 @@ describe('scale-out on NATS JetStream', () => {
     async () => {
       cluster = await startCluster();
       const url = cluster.url;
-      const dir = join(await tempDir(), 'logs');
       const files = 30;
-      const generator = spawnGenerator(dir, files, '150ms');
-      const publisher = startCli(['publish', dir, '--nats', url]);
-      const first = startWorker(url, 'joined');
+      const { generator, publisher, workers } = await liveGroup(url, 'joined', files, 1);
+      const first = workers[0]!;
       await first.waitFor(
         (w) => /partition 15 taken/.test(w.stderr()),
         'the first worker to take all partitions',
@@ -259,7 +276,7 @@ describe('scale-out on NATS JetStream', () => {
         intervalMs: 100,
       });
       const later = [startWorker(url, 'joined'), startWorker(url, 'joined')];
-      await exitOf(generator);
+      await generator.exited;
       await waitCaughtUp(url, 'joined', files * 1000, [first, ...later]);
       await publisher.stop();
       const handedOver = (await first.stop()).stderr;
@@ -278,28 +295,40 @@ describe('scale-out on NATS JetStream', () => {
     },
     TIMEOUT_MS,
   );
-});
-
-function spawnGenerator(dir: string, files: number, delay: string): ChildProcessWithoutNullStreams {
-  return spawn(
-    process.execPath,
-    [
-      CLI,
-      'generate',
-      dir,
-      '--files',
-      String(files),
-      '--events',
-      '1000',
-      '--seed',
-      '3',
-      '--delay',
-      delay,
-    ],
-    { stdio: 'pipe' },
+  it.runIf(hasTmux)(
+    'the merged dashboard follows the group as its workers store state',
+    async () => {
+      cluster = await startCluster();
+      const url = cluster.url;
+      const dir = join(await tempDir(), 'logs');
+      await mkdir(dir);
+      await writeOrderedCorpus(dir, 4, 500);
+      const publish = () => runCli(['publish', dir, '--once', '--nats', url]);
+      expect((await publish()).code).toBe(0);
+      const worker = startWorker(url, 'shown');
+      const status = join(await tempDir(), 'status');
+      const command = `node ${CLI} dashboard --nats ${url} --group shown --merged; echo $? > ${status}`;
+      await inTerminal({ columns: 120, rows: 40 }, command, async (session, screen) => {
+        const waitFor = (condition: () => boolean, what: string) =>
+          waitUntil(condition, what, { timeoutMs: 30_000, intervalMs: 200, seen: screen });
+        await waitFor(() => PANEL_TITLES.every((t) => screen().includes(t)), 'the six panels');
+        const header = () => screen().split('\n')[0]!;
+        await waitFor(() => /events 2000 /.test(header()), 'the header to count 2000 events');
+        expect(screen()).toMatch(/^logstream · source group shown \(merged\)/);
+        // Eight files more, published while the dashboard is up: it counts them too.
+        const more = join(await tempDir(), 'logs');
+        await mkdir(more);
+        await writeOrderedCorpus(more, 8, 500);
+        expect((await runCli(['publish', more, '--once', '--nats', url])).code).toBe(0);
+        await waitFor(() => /events 6000 /.test(header()), 'the header to count 6000 events');
+        // Running average, merged over the partitions: every event has a status.
+        await waitFor(() => /success [\d.]+% \d+\/6000 /.test(screen()), 'Task 1 over 6000');
+        tmux('send-keys', '-t', session, 'q');
+        await waitUntil(() => existsSync(status), 'the dashboard to exit', { timeoutMs: 10_000 });
+        expect((await readFile(status, 'utf8')).trim()).toBe('0');
+      });
+      expect((await worker.stop()).code).toBe(0);
+    },
+    TIMEOUT_MS,
   );
-}
-
-function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  return new Promise((resolve) => child.on('close', resolve));
-}
+});

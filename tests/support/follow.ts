@@ -91,3 +91,22 @@ export async function stopPromptly(cli: RunningCli): Promise<CliResult> {
     clearTimeout(timer);
   }
 }
+
+/**
+ * `logstream generate` writing `files` files of 1,000 events (seed 3) into `dir`, one every
+ * `delay`, as services write them: the files jump back in time, as the generator's do.
+ */
+export function startGenerator(dir: string, files: number, delay: string): RunningCli {
+  return startCli([
+    'generate',
+    dir,
+    '--files',
+    String(files),
+    '--events',
+    '1000',
+    '--seed',
+    '3',
+    '--delay',
+    delay,
+  ]);
+}
