@@ -15,6 +15,7 @@ import { manyFilesMemory } from './lib/many-files.js';
 import { bloomLookups, reservoirThroughput, scannerThroughput } from './lib/micro.js';
 import { RESULTS_DIR, requireBenchDependencies, requireBuild } from './lib/paths.js';
 import { buildSections, evaluateTargets, machineLine, toMarkdown, toText } from './lib/report.js';
+import { scaleOutThroughput } from './lib/scale-out.js';
 
 const HELP = `Usage: node bench/run.js [options]
 
@@ -31,15 +32,19 @@ and latest.md.
       <fresh dir> (default interval, and --checkpoint-interval 100ms), runs interleaved
   (g) peak RSS following many small files (bench/corpus/files-<n>/, 10 events each,
       running-average, SIGTERM after the last batch's record) vs run --once over them
+  (h) scale-out on a local three-node NATS JetStream cluster (needs nats-server:
+      scripts/install-nats.sh): the corpus of --scale-events published once, then folded by
+      1, 2 and 3 workers of a fresh group each, until every partition's state is stored
 
 Options:
   --events <n>        corpus of (a), (b), (f) (default 5e6; a multiple of 1,000; 5e6, 5M, 200k)
   --sizes <list>      corpus sizes of (d) (default 1e6,5e6,2e7)
   --runs <n>          runs of each measurement, the median is reported (default 3)
-  --only <list>       measurements to run, of a,b,c,d,e,f,g (default all)
+  --only <list>       measurements to run, of a,b,c,d,e,f,g,h (default all)
   --quick             smoke run: 200k events, (d) at 200k only, 1 run, smaller micro runs,
-                      (g) over 5,000 files
+                      (g) over 5,000 files, (h) over 200k events
   --files <n>         files of 10 events in (g) (default 100k)
+  --scale-events <n>  corpus of (h) (default 1e6)
   --latency-files <n> files dropped in (c) (default 200)
   --interval <ms>     time between two drops in (c) (default 30)
   --baseline <ref>    also measure (a) and (b) with the build of git commit <ref> (HEAD, main~1,
@@ -74,6 +79,7 @@ function parseOptions(argv) {
       'latency-files': { type: 'string' },
       interval: { type: 'string' },
       files: { type: 'string' },
+      'scale-events': { type: 'string' },
       baseline: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -93,12 +99,17 @@ function parseOptions(argv) {
     : quick
       ? [events]
       : [1_000_000, 5_000_000, 20_000_000];
-  for (const n of [events, ...sizes]) {
+  const scaleEvents = values['scale-events']
+    ? parseCount(values['scale-events'], '--scale-events')
+    : quick
+      ? 200_000
+      : 1_000_000;
+  for (const n of [events, scaleEvents, ...sizes]) {
     if (n % 1000) throw new Error(`corpus sizes are whole files of 1,000 events, not ${n}`);
   }
-  const only = new Set((values.only ?? 'a,b,c,d,e,f,g').split(',').map((s) => s.trim()));
+  const only = new Set((values.only ?? 'a,b,c,d,e,f,g,h').split(',').map((s) => s.trim()));
   for (const id of only)
-    if (!'abcdefg'.includes(id) || id.length !== 1)
+    if (!'abcdefgh'.includes(id) || id.length !== 1)
       throw new Error(`--only: unknown measurement '${id}'`);
   return {
     events,
@@ -113,6 +124,7 @@ function parseOptions(argv) {
     intervalMs: values.interval ? parseCount(values.interval, '--interval') : 30,
     baseline: values.baseline,
     checkpointStressInterval: '100ms',
+    scaleEvents,
     manyFiles: values.files ? parseCount(values.files, '--files') : quick ? 5000 : 100_000,
     bloom: {
       items: 100_000,
@@ -304,6 +316,14 @@ async function main() {
       runs: options.runs,
       log,
     });
+  });
+
+  await section('h', `(h) scale-out on NATS JetStream, ${options.scaleEvents} events`, async () => {
+    const scaleCorpus = ensureCorpus(options.scaleEvents, { log });
+    results.scaleOut = {
+      events: scaleCorpus.events,
+      ...(await scaleOutThroughput(scaleCorpus, { runs: options.runs, log })),
+    };
   });
 
   results.seconds = (Date.now() - started) / 1000;

@@ -18,6 +18,7 @@ export const TARGETS = {
 const count = (n) => n.toLocaleString('en-US');
 const fixed = (n, digits) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
 const millions = (n, digits = 2) => (Number.isFinite(n) ? `${(n / 1e6).toFixed(digits)} M` : '—');
+const thousands = (n) => (Number.isFinite(n) ? `${(n / 1e3).toFixed(1)} k` : '—');
 const size = (events) =>
   events >= 1e6 && events % 1e5 === 0 ? `${events / 1e6}M` : `${events / 1e3}k`;
 const verdict = (pass) => (pass === undefined ? 'n/a' : pass ? 'PASS' : 'MISS');
@@ -166,7 +167,7 @@ export function evaluateTargets(results) {
 export function buildSections(results) {
   const sections = [];
   const { options, groups, allTasks, latency, memory, micro, corpus, baseline } = results;
-  const { checkpoint, manyFiles } = results;
+  const { checkpoint, manyFiles, scaleOut } = results;
   const runs = `median of ${options.runs} run${options.runs === 1 ? '' : 's'}`;
 
   if (groups) {
@@ -357,6 +358,28 @@ export function buildSections(results) {
       rows: [
         row('logstream run <dir> (following)', manyFiles.follow),
         row('logstream run <dir> --once', manyFiles.once),
+      ],
+    });
+  }
+  if (scaleOut) {
+    sections.push({
+      title: `(h) scale-out: ${count(scaleOut.events)} events through a local three-node JetStream cluster, ${runs} of each group size`,
+      note: `All on this one machine (${results.machine.cores} cores shared by the three NATS nodes, the workers and the publisher): more workers add parallelism only up to its cores. A group's time runs from its workers' start until every partition's stored state covers its last event; each group's merged Task 5 counts every event.`,
+      headers: ['stage', 'wall s', 'events/s', '× 1 worker wall'],
+      align: 'lrrr',
+      rows: [
+        [
+          'publish --once (one run)',
+          fixed(scaleOut.publish.wall, 1),
+          thousands(scaleOut.publish.eventsPerSecond),
+          '',
+        ],
+        ...scaleOut.groups.map((g) => [
+          `${g.workers} worker${g.workers === 1 ? '' : 's'} (all six tasks)`,
+          fixed(g.wall, 1),
+          thousands(g.eventsPerSecond),
+          `${fixed(g.ratio, 2)}×`,
+        ]),
       ],
     });
   }

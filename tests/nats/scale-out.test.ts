@@ -6,16 +6,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from '../../scripts/nats-cluster.mjs';
+import { caughtUp, streamEvents } from '../../scripts/nats-progress.mjs';
 import { CLI, type CliResult, runCli, tempDir } from '../support/cli.js';
 import { PANEL_TITLES } from '../support/dashboard.js';
 import { type RunningCli, startCli, startGenerator } from '../support/follow.js';
 import { hasTmux, tmuxServer } from '../support/terminal.js';
 import { waitUntil } from '../support/wait.js';
-import { caughtUp } from './group.js';
 
 const TIMEOUT_MS = 180_000;
 const LEASE = ['--lease-timeout', '2s'];
@@ -58,18 +56,6 @@ async function waitCaughtUp(
     throw new Error(
       `${(error as Error).message} (${await streamEvents(url)} in the stream)\n${printed}`,
     );
-  }
-}
-
-async function streamEvents(url: string): Promise<number> {
-  const nc = await connect({ servers: url.split(',') });
-  try {
-    const jsm = await jetstreamManager(nc);
-    return (await jsm.streams.info('LOGSTREAM')).state.messages;
-  } catch {
-    return -1;
-  } finally {
-    await nc.close();
   }
 }
 
