@@ -160,9 +160,11 @@ export interface KeyedWindowsOperatorOptions extends KeyedWindowsOptions {
  * the same batch is still emitted, its final version. When the source completes, emits every
  * window never emitted, in the same order ({@link KeyedWindowsState.finalRecords}, which
  * leaves the state as it is, so a given `state` can still be saved or merged afterwards),
- * then completes; kept windows were emitted already. `total` counts the window's events that have a status, so that
- * `rate = successes / total` (null over zero); `late` is the service's late events so far,
- * including those of the batch that emitted the record.
+ * then completes; kept windows were emitted already. `events` counts every event of the
+ * window and `total` those that have a status, so that `rate = successes / total` (null over
+ * zero); `late` is the service's late events so far, including those of the batch that
+ * emitted the record: with tumbling windows, the windows' `events` and the services' `late`
+ * add up to every event.
  *
  * With `idleFlushSeconds`, once that much `scheduler` time passes without a new input value,
  * the watermark moves up to the newest timestamp seen, and what it reaches is emitted and
@@ -816,7 +818,7 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
     counts: WindowCounts,
     baseline: FailureRateBaseline,
   ): KeyedWindowRecord {
-    const { total, successes, failures } = counts;
+    const { events, total, successes, failures } = counts;
     const { score, anomaly } =
       total === 0 ? { score: null, anomaly: false } : baseline.peek(failures, total);
     const windowStart = index * this.settings.slide;
@@ -825,6 +827,7 @@ export class KeyedWindowsState implements TaskState<KeyedWindowsState, KeyedWind
       service: this.names.values[id]!,
       windowStart,
       windowEnd: this.end(index),
+      events,
       total,
       successes,
       failures,

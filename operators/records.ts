@@ -130,6 +130,9 @@ export interface KeyedWindowRecord {
   readonly windowStart: number;
   /** Exclusive. */
   readonly windowEnd: number;
+  /** Every event of the window, with a status or not. */
+  readonly events: number;
+  /** Its events with a status. */
   readonly total: number;
   readonly successes: number;
   readonly failures: number;

@@ -247,8 +247,9 @@ export class PartitionWorker {
     try {
       await commit();
     } finally {
-      this.dropConsumer();
       windows.close();
+      // Awaited here, so a worker that leaves leaves no consumer behind for the idle timeout.
+      await this.dropConsumer();
     }
   }
 
@@ -330,7 +331,7 @@ export class PartitionWorker {
    */
   private async consumeFrom(sequence: number) {
     const { nats, group } = this.context;
-    this.dropConsumer();
+    void this.dropConsumer();
     const name = `${consumerName(group, this.partition)}-${nuid.next()}`;
     await nats.manager.consumers.add(EVENT_STREAM, {
       name,
@@ -349,12 +350,18 @@ export class PartitionWorker {
 
   private consumerInUse: string | undefined;
 
-  private dropConsumer(): void {
-    if (this.consumerInUse === undefined) return;
-    void this.context.nats.manager.consumers
-      .delete(EVENT_STREAM, this.consumerInUse)
-      .catch(() => {});
+  /**
+   * Deletes the session's consumer. Not awaited between sessions: a server that is away
+   * must not hold the next session up, and an undeleted consumer goes once idle.
+   */
+  private dropConsumer(): Promise<void> {
+    const name = this.consumerInUse;
     this.consumerInUse = undefined;
+    if (name === undefined) return Promise.resolve();
+    return this.context.nats.manager.consumers.delete(EVENT_STREAM, name).then(
+      () => {},
+      () => {},
+    );
   }
 
   private lastSaid: string | undefined;

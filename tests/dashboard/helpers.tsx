@@ -182,6 +182,7 @@ export function keyedWindow(
     service,
     windowStart,
     windowEnd: windowStart + 10,
+    events: 50,
     total: 50,
     successes: 49,
     failures: 1,

@@ -43,6 +43,7 @@ const windowRecord = (
   service,
   windowStart,
   windowEnd: windowStart + 10,
+  events: 10,
   total: 10,
   successes: 5,
   failures: 5,

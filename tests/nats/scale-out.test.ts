@@ -6,6 +6,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from '../../scripts/nats-cluster.mjs';
 import { caughtUp, streamEvents } from '../../scripts/nats-progress.mjs';
@@ -56,6 +58,30 @@ async function waitCaughtUp(
     throw new Error(
       `${(error as Error).message} (${await streamEvents(url)} in the stream)\n${printed}`,
     );
+  }
+}
+
+/** Task 6's windows' events plus each service's late count (its last, the highest). */
+function windowEventsAndLate(windows: readonly Row[]): number {
+  const late = new Map<unknown, number>();
+  let inWindows = 0;
+  for (const w of windows) {
+    inWindows += w.events as number;
+    late.set(w.service, Math.max(late.get(w.service) ?? 0, w.late as number));
+  }
+  return inWindows + [...late.values()].reduce((a, b) => a + b, 0);
+}
+
+/** The names of the consumers of the events stream. */
+async function consumersOf(url: string): Promise<string[]> {
+  const nc = await connect({ servers: url.split(',') });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const names: string[] = [];
+    for await (const info of jsm.consumers.list('LOGSTREAM')) names.push(info.name);
+    return names;
+  } finally {
+    await nc.close();
   }
 }
 
@@ -183,6 +209,8 @@ describe('scale-out on NATS JetStream', () => {
         expect(result.stdout).toBe('');
         expect(result.stderr).toMatch(/worker \S+ left/);
       }
+      // Each left its consumers deleted, not waiting for the server's idle timeout.
+      expect(await consumersOf(cluster.url)).toEqual([]);
       // Between them, the three took all eight partitions.
       const taken = stopped.flatMap((r) =>
         [...r.stderr.matchAll(/partition (\d+) taken/g)].map((m) => m[1]),
@@ -240,6 +268,9 @@ describe('scale-out on NATS JetStream', () => {
       expect(byTask(faulted, 'reservoir')[0]?.seen).toBe(
         byTask(single.final, 'reservoir')[0]?.seen,
       );
+      // The files jump back in time: which events are late depends on the partitions, but
+      // every event is in one window or late, once.
+      expect(windowEventsAndLate(byTask(faulted, 'keyed-windows'))).toBe(events);
     },
     TIMEOUT_MS,
   );

@@ -281,6 +281,7 @@ describe('KeyedWindowsState split invariance', () => {
         service: 'api',
         windowStart: BASE_TIME,
         windowEnd: BASE_TIME + 10,
+        events: 1,
         total: 1,
         successes: 0,
         failures: 1,
@@ -735,15 +736,16 @@ describe('keyedWindows with a state', () => {
 function windowOf(
   service: string,
   start: number,
-  counts: { total: number; successes: number; failures: number },
+  counts: { events?: number; total: number; successes: number; failures: number },
   more: Partial<KeyedWindowRecord> = {},
 ): KeyedWindowRecord {
-  const { total, successes, failures } = counts;
+  const { total, events = total, successes, failures } = counts;
   return {
     task: 'keyed-windows',
     service,
     windowStart: BASE_TIME + start,
     windowEnd: BASE_TIME + start + 10,
+    events,
     total,
     successes,
     failures,

@@ -19,14 +19,15 @@ function closed(
   service: string,
   start: number,
   end: number,
-  counts: { successes: number; failures: number; total: number; late?: number },
+  counts: { successes: number; failures: number; total: number; events?: number; late?: number },
 ): KeyedWindowRecord {
-  const { successes, failures, total, late = 0 } = counts;
+  const { successes, failures, total, events = total, late = 0 } = counts;
   return {
     task: 'keyed-windows',
     service,
     windowStart: base + start,
     windowEnd: base + end,
+    events,
     total,
     successes,
     failures,
@@ -135,7 +136,8 @@ describe('keyedWindows', () => {
       expectObservable(source.pipe(keyedWindows())).toBe('----(vxyzw|)', {
         v: closed('a', 0, 10, { successes: 1, failures: 0, total: 1 }),
         x: closed('__proto__', 10, 20, { successes: 0, failures: 1, total: 1 }),
-        y: closed('a', 10, 20, { successes: 0, failures: 0, total: 0 }),
+        // An event without a status is in the window's events, not in its total.
+        y: closed('a', 10, 20, { successes: 0, failures: 0, total: 0, events: 1 }),
         z: closed('b', 10, 20, { successes: 1, failures: 0, total: 1 }),
         w: closed('constructor', 20, 30, { successes: 1, failures: 0, total: 1 }),
       });
@@ -505,10 +507,13 @@ function bruteForce(
     let successes = 0;
     let failures = 0;
     let total = 0;
+    let events = 0;
     for (let j = 0; j <= Math.min(after, batches.length - 1); j++) {
       if (end <= watermarkBefore(j)) continue;
       for (const e of batches[j]!) {
-        if (e.service !== service || e.time < start || e.time >= end || e.status === null) continue;
+        if (e.service !== service || e.time < start || e.time >= end) continue;
+        events += 1;
+        if (e.status === null) continue;
         total += 1;
         if (e.status >= 200 && e.status < 300) successes += 1;
         if (e.status >= 400) failures += 1;
@@ -521,6 +526,7 @@ function bruteForce(
         service,
         windowStart: start,
         windowEnd: end,
+        events,
         total,
         successes,
         failures,
