@@ -106,6 +106,14 @@ async function merged(url: string, group: string): Promise<CliResult> {
   return result;
 }
 
+/** The merged records of one worker of a new `group` that met no fault, over the whole stream. */
+async function aloneOverTheStream(url: string, group: string, events: number): Promise<Row[]> {
+  const worker = startWorker(url, group);
+  await waitCaughtUp(url, group, events, [worker]);
+  await worker.stop();
+  return (await merged(url, group)).records;
+}
+
 /** What one `run --once` over `dir` prints, and its final records (the state's, via merge). */
 async function singleRun(dir: string): Promise<{ all: Row[]; final: Row[] }> {
   const stateFile = join(await tempDir(), 'single.state');
@@ -248,11 +256,8 @@ describe('scale-out on NATS JetStream', () => {
       await Promise.all(workers.slice(1).map((worker) => worker.stop()));
 
       // The answer of a group that met no fault, over the same stream.
-      const reference = startWorker(url, 'reference');
-      await waitCaughtUp(url, 'reference', events, [reference]);
-      await reference.stop();
+      const clean = await aloneOverTheStream(url, 'reference', events);
       const faulted = (await merged(url, 'faults')).records;
-      const clean = (await merged(url, 'reference')).records;
       // The batch the killed publisher left unfinished is folded whole, once sent again.
       expect(faulted.map((r) => JSON.stringify(r)).sort()).toEqual(
         clean.map((r) => JSON.stringify(r)).sort(),
@@ -301,11 +306,8 @@ describe('scale-out on NATS JetStream', () => {
       const took = (await Promise.all(later.map((w) => w.stop()))).map((r) => r.stderr);
       expect(took.join('')).toMatch(/partition \d+ taken, from sequence [1-9]/);
 
-      const reference = startWorker(url, 'alone');
-      await waitCaughtUp(url, 'alone', files * 1000, [reference]);
-      await reference.stop();
+      const alone = await aloneOverTheStream(url, 'alone', files * 1000);
       const joined = (await merged(url, 'joined')).records;
-      const alone = (await merged(url, 'alone')).records;
       expect(joined.map((r) => JSON.stringify(r)).sort()).toEqual(
         alone.map((r) => JSON.stringify(r)).sort(),
       );
