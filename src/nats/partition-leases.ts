@@ -26,6 +26,8 @@ export interface LeaseHandlers {
   readonly handOver: (partition: number) => void;
   /** The lease was lost (not renewed in time, taken): stop at once, store nothing. */
   readonly lost: (partition: number) => void;
+  /** Told what went wrong with the leases (once per run of failed rounds), and what was done. */
+  readonly say: (text: string) => void;
 }
 
 interface Seen {
@@ -46,6 +48,10 @@ export class PartitionLeases {
   private readonly seen = new Map<string, Seen>();
   private timer: NodeJS.Timeout | undefined;
   private watching: { stop(): void } | undefined;
+  /** This process's clock when the current watch was made. */
+  private watchedSince = 0;
+  /** Whether the last round failed: its reason is said once. */
+  private failing = false;
   private stopped = false;
   private ticking = Promise.resolve();
 
@@ -70,13 +76,7 @@ export class PartitionLeases {
    */
   async start(): Promise<void> {
     // Called again after a failure: what is running already stays.
-    if (this.watching === undefined) {
-      const watch = await this.bucket.watch({ key: `${this.group}.>` });
-      this.watching = watch;
-      void (async () => {
-        for await (const entry of watch) this.observe(entry);
-      })();
-    }
+    if (this.watching === undefined) await this.watch();
     await this.beat();
     if (this.timer !== undefined) return;
     this.tick();
@@ -103,7 +103,39 @@ export class PartitionLeases {
     await this.bucket.delete(memberKey(this.group, this.worker)).catch(() => {});
   }
 
+  private async watch(): Promise<void> {
+    this.watching?.stop();
+    this.watching = undefined;
+    const watch = await this.bucket.watch({ key: `${this.group}.>` });
+    this.watching = watch;
+    this.watchedSince = this.now();
+    void (async () => {
+      try {
+        for await (const entry of watch) this.observe(entry);
+      } catch {
+        // Ended by a failure: the next round watches again.
+      }
+      if (this.watching === watch) this.watching = undefined;
+    })();
+  }
+
+  /**
+   * Whether the watch stopped telling: this worker's own heartbeat, put every quarter
+   * timeout, has not come through it for a whole timeout (its consumer lost with a server).
+   * Members and leases would then look stale or free when they are not.
+   */
+  private watchIsStale(): boolean {
+    if (this.watching === undefined) return true;
+    const own = this.seen.get(memberKey(this.group, this.worker));
+    const since = Math.max(own?.at ?? 0, this.watchedSince);
+    return this.now() - since >= this.timeoutMs;
+  }
+
   private observe(entry: KvWatchEntry): void {
+    const previous = this.seen.get(entry.key);
+    // A watch made again replays every key: an unchanged one keeps when it last changed,
+    // so a dead owner's lease does not look renewed.
+    if (previous !== undefined && previous.revision === entry.revision) return;
     const holder =
       entry.operation === 'PUT' && entry.value.length > 0
         ? ((JSON.parse(decoder.decode(entry.value)) as { holder?: string | null }).holder ?? null)
@@ -117,11 +149,21 @@ export class PartitionLeases {
       if (this.stopped) return;
       try {
         await this.beat();
+        if (this.watchIsStale()) {
+          this.handlers.say('watching the leases again (the watch stopped showing changes)');
+          await this.watch();
+        }
         await this.renew();
         await this.rebalance();
-      } catch {
+        if (this.failing) this.handlers.say('leases renewed again');
+        this.failing = false;
+      } catch (error) {
         // The server is away: the next round tries again; leases not renewed meanwhile
         // are lost by the checks in renew().
+        if (!this.failing) {
+          this.handlers.say(`cannot renew its leases yet (${(error as Error).message})`);
+        }
+        this.failing = true;
       }
     });
   }
@@ -143,6 +185,7 @@ export class PartitionLeases {
         if (!isWrongRevision(error)) throw error;
         this.held.delete(partition);
         this.handingOver.delete(partition);
+        this.handlers.say(`partition ${partition} lost (another worker took its lease)`);
         this.handlers.lost(partition);
       }
     }

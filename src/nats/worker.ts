@@ -124,6 +124,7 @@ async function work(
           running.delete(partition);
           void worker?.abandon();
         },
+        say: (text) => notice(`group ${group}: ${text}`),
       },
     );
     const joined = await joining('cannot join yet', () => leases.start().then(() => true));

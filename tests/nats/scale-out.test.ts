@@ -10,7 +10,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from '../../scripts/nats-cluster.mjs';
-import { caughtUp, streamEvents } from '../../scripts/nats-progress.mjs';
+import { caughtUp, lagging, streamEvents } from '../../scripts/nats-progress.mjs';
 import { CLI, type CliResult, runCli, tempDir } from '../support/cli.js';
 import { PANEL_TITLES } from '../support/dashboard.js';
 import { type RunningCli, startCli, startGenerator } from '../support/follow.js';
@@ -55,8 +55,9 @@ async function waitCaughtUp(
     );
   } catch (error) {
     const printed = workers.map((worker, i) => `worker ${i}:\n${worker.stderr()}`).join('\n');
+    const behind = (await lagging(url, group)).join('\n');
     throw new Error(
-      `${(error as Error).message} (${await streamEvents(url)} in the stream)\n${printed}`,
+      `${(error as Error).message} (${await streamEvents(url)} in the stream)\n${behind}\n${printed}`,
     );
   }
 }
