@@ -19,7 +19,7 @@
  *   naming the partition's batch, so a new owner that folds those batches again emits them
  *   again under the same ids, and JetStream drops them.
  */
-import { AckPolicy, DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { nanos, nuid } from '@nats-io/transport-node';
 import type { TaskName } from '../../operators/records.js';
@@ -192,15 +192,12 @@ export class PartitionWorker {
       gatherer.clear();
       lastPending = undefined;
       lastFolded = undefined;
-      let consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>>;
-      try {
-        consumer = await this.consumeFrom(sequence);
-      } catch (error) {
-        if (this.stopping) break;
-        this.say(`cannot make its consumer yet (${(error as Error).message})`);
-        await this.pause(500);
-        continue;
-      }
+      const consumer = await this.retrying(
+        'cannot make its consumer yet',
+        () => this.consumeFrom(sequence),
+        () => this.stopping,
+      );
+      if (consumer === undefined) break;
       let expected = 1;
       try {
         session: while (!this.stopping) {
@@ -385,5 +382,5 @@ export class PartitionWorker {
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
