@@ -157,22 +157,21 @@ describe('--max-services', () => {
 const { tmux, inTerminal } = tmuxServer('cardinality');
 
 describe.runIf(hasTmux)('logstream dashboard over a million distinct services', () => {
-  // A bound on wall-clock time on a shared machine: under the load of the other test files q
-  // has once taken 1.3 s (0.1 to 0.35 s alone or beside two busy cores), so a slow try is
-  // tried again. Without the turn between batches it always fails: q waits for the last file.
+  // How fast q is seen is a benchmark's question, not a test's (the machines are shared); the
+  // test checks that it is seen between two batches: the state saved on quitting covers only
+  // part of the input. Without the turn between batches q waits for the last file.
   it.each([
     [80, 24],
     [160, 48],
   ])(
-    'at %ix%i keeps drawing while it reads, and quits on q within a second',
-    {
-      retry: 2,
-      timeout: 60_000,
-    },
+    'at %ix%i keeps drawing while it reads, and quits on q before reading the rest',
+    { timeout: 60_000 },
     async (columns, rows) => {
       const status = join(root, 'status');
+      const saved = join(root, `quit-${columns}.state`);
       await rm(status, { force: true });
-      const command = `node ${CLI} dashboard ${logs}; echo $? > ${status}`;
+      await rm(saved, { force: true });
+      const command = `node ${CLI} dashboard ${logs} --save-state ${saved}; echo $? > ${status}`;
       await inTerminal({ columns, rows }, command, async (session, screen) => {
         const eventsShown = () => /events ([\d.,]+[kM]?)/.exec(screen())?.[1];
         const wait = (condition: () => boolean, what: string) =>
@@ -185,17 +184,18 @@ describe.runIf(hasTmux)('logstream dashboard over a million distinct services', 
         const first = eventsShown();
         await wait(() => eventsShown() !== first, 'the screen to update while reading');
         const before = screen();
-        const asked = Date.now();
         tmux('send-keys', '-t', session, 'q');
         await waitUntil(() => existsSync(status), 'the dashboard to exit', {
           timeoutMs: 10_000,
           intervalMs: 10,
         });
-        const quitMs = Date.now() - asked;
-        // Still reading: q is seen between two batches, not after the last one.
         expect(before).not.toMatch(/files 100 /);
-        expect(quitMs).toBeLessThan(1000);
         expect((await readFile(status, 'utf8')).trim()).toBe('0');
+        // Still reading when q came: the saved state holds some of the events, not all.
+        const [groups] = recordsOf(await runCli(['merge', saved]), 'lazy-groups');
+        const folded = groups?.events as number;
+        expect(folded).toBeGreaterThan(0);
+        expect(folded).toBeLessThan(SERVICES);
       });
     },
   );
