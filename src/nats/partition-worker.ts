@@ -84,16 +84,17 @@ export class PartitionWorker {
   constructor(
     private readonly context: PartitionContext,
     readonly partition: number,
-    /** Told when the partition turned out to be another worker's (a failed compare-and-set). */
+    /**
+     * Told when another worker wrote the partition's state (a failed compare-and-set): the
+     * new owner, or the previous one whose last store landed after this one loaded it.
+     */
     private readonly onLost: () => void,
     /** Told of an error that stops this partition (a state of other options, say). */
     private readonly onError: (error: Error) => void,
   ) {
     this.done = this.run().catch((error: Error) => {
-      if (error instanceof PartitionLost) {
-        notice(`group ${context.group}: partition ${partition} was taken over by another worker`);
-        this.onLost();
-      } else if (error instanceof UsageError) {
+      if (error instanceof PartitionLost) this.onLost();
+      else if (error instanceof UsageError) {
         this.onError(error);
       } else {
         this.onError(new Error(`group ${context.group}, partition ${partition}: ${error.message}`));

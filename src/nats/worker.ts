@@ -95,6 +95,28 @@ async function work(
       commitEveryMs: COMMIT_EVERY_MS,
     };
     const running = new Map<number, PartitionWorker>();
+    /** Works on a partition whose lease this worker holds, until it is handed over or lost. */
+    const startPartition = (partition: number) => {
+      const worker = new PartitionWorker(
+        context,
+        partition,
+        () => {
+          running.delete(partition);
+          if (leaving.stopped || !leases.owned.includes(partition)) {
+            notice(`group ${group}: partition ${partition} was taken over by another worker`);
+            return;
+          }
+          // The lease is still this worker's: the state was written by the previous owner,
+          // whose last store landed after this worker loaded it. Load it again, from there.
+          notice(
+            `group ${group}: partition ${partition}: its previous owner stored it meanwhile, loading it again`,
+          );
+          startPartition(partition);
+        },
+        (error) => leaving.leave(error),
+      );
+      running.set(partition, worker);
+    };
     const leases: PartitionLeases = new PartitionLeases(
       buckets.leases,
       group,
@@ -102,15 +124,7 @@ async function work(
       partitions,
       options.leaseTimeout * 1000,
       {
-        acquired: (partition) => {
-          const worker = new PartitionWorker(
-            context,
-            partition,
-            () => running.delete(partition),
-            (error) => leaving.leave(error),
-          );
-          running.set(partition, worker);
-        },
+        acquired: (partition) => startPartition(partition),
         handOver: (partition) => {
           const worker = running.get(partition);
           running.delete(partition);
