@@ -80,7 +80,14 @@ export {
   SlidingPanesState,
   type SlidingPanesStateOptions,
 } from './sliding-window-panes.js';
-export { type AnyTaskState, decodeTaskState, mergeTaskStates } from './states.js';
+export type { SourceProblem } from './source-problem.js';
+export {
+  type AnyTaskState,
+  decodeTaskState,
+  mergeTaskStates,
+  operatorOfState,
+  type StateOperatorOptions,
+} from './states.js';
 export { StringCodes } from './string-codes.js';
 export { type EncodedSuccessCounts, SuccessCounts, type SuccessTally } from './success-counts.js';
 export { type EncodedState, StateError, type TaskState } from './task-state.js';

@@ -174,7 +174,7 @@ export function maxServicesOption(task: TaskName, options: object): number {
   return value;
 }
 
-type ColumnType<T extends Column> = {
+export type ColumnType<T extends Column> = {
   new (buffer: ArrayBuffer): T;
   readonly BYTES_PER_ELEMENT: number;
 };
@@ -204,16 +204,27 @@ export function columnField<T extends Column>(
 ): T {
   const value = (state as { [field: string]: unknown })[name];
   if (typeof value !== 'string') throw new StateError(`${task} state: ${name} missing`);
-  if (!LITTLE_ENDIAN) throw new StateError('state encoding needs a little-endian machine');
+  try {
+    return decodeColumn(value, type);
+  } catch (error) {
+    throw new StateError(`${task} state: ${name} ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The typed array of {@link encodeColumn}'s `text`.
+ * @throws {Error} saying what is wrong (`is not base64`, `has a partial value`), for the
+ * caller to prefix with what the column is.
+ */
+export function decodeColumn<T extends Column>(text: string, type: ColumnType<T>): T {
+  if (!LITTLE_ENDIAN) throw new Error('needs a little-endian machine to decode');
   let binary: string;
   try {
-    binary = atob(value);
+    binary = atob(text);
   } catch {
-    throw new StateError(`${task} state: ${name} is not base64`);
+    throw new Error('is not base64');
   }
-  if (binary.length % type.BYTES_PER_ELEMENT !== 0) {
-    throw new StateError(`${task} state: ${name} has a partial value`);
-  }
+  if (binary.length % type.BYTES_PER_ELEMENT !== 0) throw new Error('has a partial value');
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return new type(bytes.buffer);

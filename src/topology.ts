@@ -22,20 +22,29 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { connect, map, merge, type Observable, type OperatorFunction, Subject, tap } from 'rxjs';
+import {
+  connect,
+  map,
+  merge,
+  type Observable,
+  type OperatorFunction,
+  type SchedulerLike,
+  Subject,
+  tap,
+} from 'rxjs';
 import type { OperatorInput } from '../operators/batch.js';
 import type { BloomFilter } from '../operators/bloom-filter.js';
-import { BloomState, bloomForward } from '../operators/bloom-forward.js';
+import { BloomState } from '../operators/bloom-forward.js';
 import type { LogEvent } from '../operators/event.js';
-import { KeyedWindowsState, keyedWindows } from '../operators/keyed-windows.js';
-import { LazyGroupsState, lazyGroups } from '../operators/lazy-groups/lazy-groups.js';
+import { KeyedWindowsState } from '../operators/keyed-windows.js';
+import { LazyGroupsState } from '../operators/lazy-groups/lazy-groups.js';
 import type { LateEvent, TaskName, TaskRecord } from '../operators/records.js';
-import { ReservoirState, reservoirSample } from '../operators/reservoir-sample.js';
-import { RunningAverageState, runningAverage } from '../operators/running-average.js';
+import { ReservoirState } from '../operators/reservoir-sample.js';
+import { RunningAverageState } from '../operators/running-average.js';
 import { OTHER_SERVICES } from '../operators/service-limit.js';
-import { SlidingWindowState, slidingWindow } from '../operators/sliding-window.js';
+import { SlidingWindowState } from '../operators/sliding-window.js';
 import { SlidingPanesState } from '../operators/sliding-window-panes.js';
-import { type AnyTaskState, decodeTaskState } from '../operators/states.js';
+import { type AnyTaskState, decodeTaskState, operatorOfState } from '../operators/states.js';
 import { type EncodedState, requireSameOptions, StateError } from '../operators/task-state.js';
 import { AppendFile } from './append-file.js';
 import {
@@ -59,6 +68,7 @@ import { LogstreamMetrics } from './metrics/logstream-metrics.js';
 import type { MetricsServer } from './metrics/metrics-server.js';
 import { openMetricsEndpoint } from './metrics/open-metrics.js';
 import { ProblemTally } from './problems.js';
+import { Recorder } from './recording/recorder.js';
 import { eventFields } from './source/event-fields.js';
 import { FileCursors } from './source/file-cursors.js';
 import { openSource } from './source/open-source.js';
@@ -100,6 +110,18 @@ export interface TopologyEdges {
    * emit their final records.
    */
   readonly stop: Observable<void>;
+  /**
+   * Where the batches come from instead of reading `source`: a recording's replay. It is
+   * given the source options it honours (problems, backpressure, stop).
+   */
+  readonly input?: (
+    options: Pick<SourceOptions, 'onProblem' | 'ready' | 'stop'>,
+  ) => Observable<SourceBatch>;
+  /**
+   * The clock of the processing-time features (Task 2 with `--clock processing`, the idle
+   * flushes of Tasks 5 and 6): a replay's virtual clock. Default: the wall clock.
+   */
+  readonly scheduler?: SchedulerLike;
 }
 
 export interface Topology {
@@ -160,6 +182,7 @@ async function build(
   let forwardFile: AppendFile | undefined;
   let lateFile: AppendFile | undefined;
   let checkpointer: Checkpointer | undefined;
+  let recorder: Recorder | undefined;
   const states = new Map<TaskName, AnyTaskState>();
   // Read on each scrape: the states as the operators leave them, and what the source did.
   const problems = new ProblemTally();
@@ -171,9 +194,12 @@ async function build(
     problems.add(problem);
     edges.onProblem(problem);
   };
-  const batches = openSource(source, {
+  const sourceOptions: SourceOptions = {
     follow: !options.once,
-    onProblem,
+    onProblem: (problem) => {
+      recorder?.problem(problem);
+      onProblem(problem);
+    },
     // Between two reads, every operator has taken the last batch: the moment to checkpoint.
     ready: async () => {
       reportOverflow();
@@ -181,6 +207,10 @@ async function build(
       // A slow output disk holds the source back as a slow stdout reader does.
       await forwardFile?.ready();
       await lateFile?.ready();
+      await recorder?.ready();
+      // A replay's clock moves on only once Task 5's threads have reduced what it was given,
+      // so its records come after the same batch at any speed.
+      if (edges.scheduler !== undefined) await settled(states);
       await checkpointer?.afterBatch(batch);
     },
     pool,
@@ -190,7 +220,8 @@ async function build(
     cursors,
     firstIndex: batch,
     ...readingOptionsOf(options),
-  });
+  };
+  const batches = edges.input?.(sourceOptions) ?? openSource(source, sourceOptions);
   const forwarded = new Subject<LogEvent>();
   const sideOutputs: SideOutputs = {
     // Only with a reader: each forwarded event is rebuilt from the columns for it.
@@ -209,7 +240,16 @@ async function build(
   };
   const operators: TaskOperator[] = [];
   for (const [at, name] of options.task.entries()) {
-    const task = await taskOf(name, options, pool, sideOutputs, resumed?.states[at], resumed?.path);
+    const saved = resumed?.states[at];
+    const task = await taskOf(
+      name,
+      options,
+      pool,
+      sideOutputs,
+      edges.scheduler,
+      saved,
+      resumed?.path,
+    );
     states.set(name, task.state);
     operators.push(task.operator);
   }
@@ -233,8 +273,18 @@ async function build(
         onProblem,
       );
     }
+    if (options.record !== undefined) {
+      recorder = Recorder.open(options.record, {
+        label: `--record ${options.record}`,
+        source,
+        follow: !options.once,
+        onProblem,
+      });
+    }
   } catch (error) {
     await metricsServer?.close();
+    await forwardFile?.close();
+    await lateFile?.close();
     throw error;
   }
 
@@ -282,6 +332,7 @@ async function build(
 
   const outputs = batches.pipe(
     tap((next) => {
+      recorder?.batch(next);
       batch = next.index;
       file = next.file;
       metrics?.countBatch(next);
@@ -329,6 +380,7 @@ async function build(
       pool?.terminate();
       await forwardFile?.close();
       await lateFile?.close();
+      await recorder?.close();
     },
   };
 }
@@ -395,13 +447,14 @@ async function taskOf(
   options: RunOptions,
   pool: WorkerPool | undefined,
   sideOutputs: SideOutputs,
+  scheduler: SchedulerLike | undefined,
   saved?: EncodedState,
   checkpoint?: string,
 ): Promise<{ state: AnyTaskState; operator: TaskOperator }> {
   const fresh = await freshStateOf(name, options);
   const state =
     saved === undefined ? fresh : restoredState(name, saved, fresh, `checkpoint ${checkpoint}`);
-  return { state, operator: operatorOf(state, options, pool, sideOutputs) };
+  return { state, operator: operatorOf(state, options, pool, sideOutputs, scheduler) };
 }
 
 /**
@@ -472,26 +525,24 @@ export async function freshStateOf(name: TaskName, options: RunOptions): Promise
   }
 }
 
-/** The operator that feeds `state`, one batch at a time. */
+/** The operator that feeds `state`, one batch at a time, with the run's threads and outputs. */
 function operatorOf(
   state: AnyTaskState,
   options: RunOptions,
   pool: WorkerPool | undefined,
   { forwarded, late }: SideOutputs,
+  scheduler: SchedulerLike | undefined,
 ): TaskOperator {
-  if (state instanceof RunningAverageState) return runningAverage({ state });
-  if (state instanceof SlidingWindowState || state instanceof SlidingPanesState) {
-    return slidingWindow({ state, late });
-  }
-  if (state instanceof ReservoirState) return reservoirSample({ state });
-  if (state instanceof BloomState) return bloomForward({ state, forwarded });
-  if (state instanceof LazyGroupsState) {
-    return lazyGroups({ state, reducer: poolReducer(pool, options.lazyWorkers ?? 0) });
-  }
-  // Only while following: with --once the end of input closes every window anyway, and a
-  // long read must not be taken for a quiet source.
-  const idleFlushSeconds = options.once ? undefined : (options.idleFlush ?? options.watermark);
-  return keyedWindows({ state, late, idleFlushSeconds });
+  return operatorOfState(state, {
+    scheduler,
+    forwarded,
+    late,
+    reducer:
+      state instanceof LazyGroupsState ? poolReducer(pool, options.lazyWorkers ?? 0) : undefined,
+    // Only while following: with --once the end of input closes every window anyway, and a
+    // long read must not be taken for a quiet source.
+    idleFlushSeconds: options.once ? undefined : (options.idleFlush ?? options.watermark),
+  });
 }
 
 /**

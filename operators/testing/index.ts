@@ -4,6 +4,24 @@
  */
 
 export {
+  type ExpectedRecords,
+  expectRecords,
+  type RecordsHelpers,
+  type TimedValue,
+  timedValues,
+} from './expect-records.js';
+export {
+  encodeFrame,
+  encodeHeader,
+  RECORDING_VERSION,
+  type Recording,
+  RecordingError,
+  type RecordingFrame,
+  type RecordingHeader,
+  readRecording,
+} from './recording.js';
+export { type RecordingSlice, recordingObservable } from './recording-observable.js';
+export {
   type BatchOrder,
   ContractViolation,
   checkStateContract,

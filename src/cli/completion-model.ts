@@ -114,8 +114,9 @@ function optionValue(option: Option): ValueCompletion {
   }
   const choices = option.long === undefined ? undefined : SPEC_CHOICES.get(option.long);
   if (choices !== undefined) return { kind: 'choices', values: choices.values, list: choices.list };
-  // The placeholder says what the value is: `--forward <file>`, `--checkpoint <dir>`.
-  if (/<file>|\[file\]/.test(option.flags)) return { kind: 'file' };
+  // The placeholder says what the value is: `--forward <file>`, `--checkpoint <dir>`, or a
+  // file name it shows (`--spec <out.test.ts>`).
+  if (/<file>|\[file\]|<[\w-]+\.[\w.]+>/.test(option.flags)) return { kind: 'file' };
   if (/<dir>|\[dir\]/.test(option.flags)) return { kind: 'directory' };
   return { kind: 'any' };
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { DEFAULT_BLOOM_CAPACITY } from '../bloom-file.js';
 import { locateDefault, packageVersion } from '../bundled.js';
+import type { ReplayOptions } from '../commands/replay.js';
 import { reportProblem } from '../problems.js';
 import { escapeForTerminal } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
@@ -10,10 +11,12 @@ import { ENV_PREFIX } from './environment.js';
 import {
   CONFIG_VARIABLE,
   RUN_OPTION_SPECS,
+  type RunOptionName,
   type RunOptions,
   resolveRunOptions,
 } from './run-options.js';
 import { suggestSimilar } from './suggest.js';
+import { nonNegativeDuration, positiveNumber } from './values.js';
 
 /** Exit status of a bad value, an unknown option or a missing source. */
 export const USAGE_EXIT = 2;
@@ -206,6 +209,45 @@ function buildProgram(): Command {
     process.exitCode = await publishCommand(source ?? defaultSource(options), options);
   });
 
+  withRunOptions(
+    program
+      .command('record')
+      .description('record every source batch, with its arrival time, for `logstream replay`')
+      .argument('<source>', 'a directory of log files, or - for standard input')
+      .requiredOption('-o, --output <file>', 'the recording to write (replaced if it exists)'),
+    RECORD_OPTIONS,
+  ).action(async (source: string, flags: { output: string }, command: Command) => {
+    const { recordCommand } = await import('../commands/record.js');
+    process.exitCode = await recordCommand(source, flags.output, runOptionsOf(command));
+  });
+
+  withRunOptions(
+    program
+      .command('replay')
+      .description(
+        'replay a recording in virtual time: the records of the recorded run, at any speed',
+      )
+      .argument('<file>', 'a recording written by `logstream record` or --record')
+      .option('--speed <x>', 'times the recorded pace', '1')
+      .option('--max', 'as fast as the machine allows')
+      .option('--from <time>', 'start this far into the recording (a duration)')
+      .option('--to <time>', 'stop this far into the recording (a duration)')
+      .option(
+        '--dashboard',
+        'show the replay in the dashboard (p pauses, n steps, +/- speed, g jumps)',
+      )
+      .option(
+        '--spec <out.test.ts>',
+        'write a vitest regression spec of the slice (and the slice beside it), instead of replaying',
+      ),
+  ).action(async (file: string, flags: Record<string, unknown>, command: Command) => {
+    const replay = replayOptionsOf(flags);
+    const options = runOptionsOf(command);
+    if (replay.dashboard) liveOnTerminal();
+    const { replayCommand } = await import('../commands/replay.js');
+    process.exitCode = await replayCommand(file, replay, options);
+  });
+
   const bloom = program.command('bloom').description('Bloom filter files for Task 4');
   bloom
     .command('build')
@@ -317,9 +359,25 @@ Install: write the script where your shell reads completions, or source it:
   zsh:   echo 'source <(logstream completion zsh)' >> ~/.zshrc   (after compinit)
   fish:  logstream completion fish > ~/.config/fish/completions/logstream.fish`;
 
-function withRunOptions(command: Command): Command {
+/** What `record` reads as `run` does: which files, where the fields are, the diagnostics. */
+const RECORD_OPTIONS: readonly RunOptionName[] = [
+  'once',
+  'recursive',
+  'include',
+  'exclude',
+  'serviceField',
+  'timestampField',
+  'messageField',
+  'timestampUnit',
+  'strict',
+  'diagnostics',
+];
+
+/** Adds the options of `run` (or only those `names`) to `command`. */
+function withRunOptions(command: Command, names?: readonly RunOptionName[]): Command {
   command.option('--config <file>', CONFIG_DESCRIPTION);
-  for (const spec of Object.values(RUN_OPTION_SPECS)) {
+  for (const [name, spec] of Object.entries(RUN_OPTION_SPECS)) {
+    if (names !== undefined && !names.includes(name as RunOptionName)) continue;
     if ('repeatable' in spec && spec.repeatable) {
       command.option(spec.flag, describe(spec), collect);
     } else {
@@ -349,6 +407,25 @@ function runOptionsHelp(): string {
   ];
   const width = Math.max(...rows.map(([flag]) => flag.length));
   return rows.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`).join('\n');
+}
+
+/** `replay`'s own options, checked: `--max` or a speed, and the slice. */
+function replayOptionsOf(flags: Record<string, unknown>): ReplayOptions {
+  const given = (name: string, parse: (value: unknown) => number) => {
+    try {
+      return flags[name] === undefined ? undefined : parse(flags[name]);
+    } catch (error) {
+      throw new UsageError(`--${name}: ${(error as Error).message}`);
+    }
+  };
+  const speed = given('speed', positiveNumber) ?? 1;
+  return {
+    speed: flags.max === true ? 'max' : speed,
+    from: given('from', nonNegativeDuration),
+    to: given('to', nonNegativeDuration),
+    dashboard: flags.dashboard === true,
+    spec: typeof flags.spec === 'string' ? flags.spec : undefined,
+  };
 }
 
 function runOptionsOf(command: Command): RunOptions {

@@ -235,6 +235,12 @@ export const RUN_OPTION_SPECS = {
     description: 'keep a checkpoint in this directory and resume from it (exactly-once state)',
     parse: path,
   },
+  record: {
+    flag: '--record <file>',
+    description:
+      'write every source batch, with its arrival time, to this recording (see `logstream replay`)',
+    parse: path,
+  },
   checkpointInterval: {
     flag: '--checkpoint-interval <dur>',
     description: 'least time between two checkpoints (one is also written at exit)',

@@ -4,9 +4,11 @@ import { type Observable, Subject } from 'rxjs';
 import type { LogEvent } from '../../operators/event.js';
 import type { RunOptions } from '../cli/run-options.js';
 import { renderDashboard } from '../dashboard/index.js';
+import type { ReplayControls } from '../dashboard/types.js';
 import { SourceMonitor, type SourceStats } from '../source-stats.js';
-import { openTopology, type TaskOutput } from '../topology.js';
+import { openTopology, type TaskOutput, type TopologyEdges } from '../topology.js';
 import { UsageError } from '../usage-error.js';
+import type { Replay } from './replay.js';
 
 /**
  * `logstream dashboard`: one screen subscribed to every selected task. Resolves with the exit
@@ -23,6 +25,15 @@ export async function dashboardCommand(
   return showOnTerminal(source, options, label, (quit) => localFeed(source, options, quit));
 }
 
+/** `logstream replay <file> --dashboard`: the dashboard over a recording's replay. */
+export async function replayDashboardCommand(source: string, replay: Replay): Promise<number> {
+  const label = `${replay.recording.path} (replay of ${source})`;
+  return showOnTerminal(undefined, replay.options, label, async (quit) => ({
+    ...(await localFeed(source, replay.options, quit, replay.edges)),
+    replay: replay.pace,
+  }));
+}
+
 /**
  * What the dashboard shows and how it ends: a local topology over a source, or a scale-out
  * group's merged view.
@@ -36,6 +47,8 @@ export interface DashboardFeed {
   close(): Promise<void>;
   /** The command's exit status once closed. */
   exitStatus(): number;
+  /** The replay being shown, which the keys drive. */
+  readonly replay?: ReplayControls;
 }
 
 /**
@@ -66,6 +79,7 @@ async function localFeed(
   source: string,
   options: RunOptions,
   quit: Subject<void>,
+  replay?: Pick<TopologyEdges, 'input' | 'scheduler'>,
 ): Promise<DashboardFeed> {
   const monitor = new SourceMonitor();
   const topology = await openTopology(source, options, {
@@ -73,6 +87,7 @@ async function localFeed(
     onBatch: monitor.batch,
     showsForwarded: true,
     stop: quit,
+    ...replay,
   });
   return {
     outputs: topology.outputs,
@@ -105,6 +120,7 @@ async function showDashboard(
       groupEverySeconds: options.groupEvery,
       thresholds: { failure: options.failureThresholds, rise: options.riseThresholds },
       onQuit: () => quit.next(),
+      replay: feed.replay,
     },
     { keys },
   );

@@ -12,6 +12,7 @@ import { retrying } from '../nats/retry.js';
 import { ProblemTally, reportProblem } from '../problems.js';
 import { openSource } from '../source/open-source.js';
 import type { SourceBatch } from '../source/types.js';
+import { onStopSignals } from '../stop-signals.js';
 import { WorkerPool } from '../threads/worker-pool.js';
 import { readingOptionsOf } from '../topology.js';
 import { UsageError } from '../usage-error.js';
@@ -71,13 +72,7 @@ export async function publishCommand(source: string, options: RunOptions): Promi
     };
 
     const stop = new Subject<void>();
-    let stopping = false;
-    const onSignal = () => {
-      if (stopping) process.exit(1);
-      stopping = true;
-      stop.next();
-    };
-    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+    const removeSignals = onStopSignals(() => stop.next(), 1);
     try {
       const batches = openSource(source, {
         follow: !options.once,
@@ -96,7 +91,7 @@ export async function publishCommand(source: string, options: RunOptions): Promi
       await publisher.flush();
       publisher.close();
     } finally {
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      removeSignals();
     }
     const already = publisher.duplicates;
     notice(

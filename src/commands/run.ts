@@ -2,7 +2,8 @@ import { Subject } from 'rxjs';
 import type { RunOptions } from '../cli/run-options.js';
 import { NdjsonSink } from '../ndjson-sink.js';
 import { reportProblem } from '../problems.js';
-import { openTopology } from '../topology.js';
+import { onStopSignals } from '../stop-signals.js';
+import { openTopology, type TopologyEdges } from '../topology.js';
 
 /**
  * `logstream run`: the selected tasks as NDJSON records on stdout, diagnostics on stderr.
@@ -10,7 +11,12 @@ import { openTopology } from '../topology.js';
  * or stdout was closed by its reader; then writes `--save-state`. With `--strict`, the status
  * is 1 when any file or event was invalid.
  */
-export async function runCommand(source: string, options: RunOptions): Promise<number> {
+export async function runCommand(
+  source: string,
+  options: RunOptions,
+  /** A replay's input and clock, instead of reading `source`. */
+  replay?: Pick<TopologyEdges, 'input' | 'scheduler'>,
+): Promise<number> {
   const stop = new Subject<void>();
   const sink = new NdjsonSink(process.stdout, () => stop.next());
   const topology = await openTopology(source, options, {
@@ -18,17 +24,12 @@ export async function runCommand(source: string, options: RunOptions): Promise<n
     ready: sink.ready,
     delivered: sink.delivered,
     stop,
+    ...replay,
   });
 
   // A signal ends the input as --once would: the tasks emit their final records, which are
   // flushed before the process exits. A second signal does not wait.
-  let stopping = false;
-  const onSignal = () => {
-    if (stopping) process.exit(0);
-    stopping = true;
-    stop.next();
-  };
-  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  const removeSignals = onStopSignals(() => stop.next());
   try {
     await new Promise<void>((resolve, reject) => {
       topology.outputs.subscribe({
@@ -40,7 +41,7 @@ export async function runCommand(source: string, options: RunOptions): Promise<n
     await sink.end();
     await topology.saveAtExit();
   } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    removeSignals();
     await topology.close();
   }
   return topology.problems.exitStatus(options.strict);

@@ -9,6 +9,7 @@ import { PanelGrid } from './components/panel-grid.js';
 import { selectedIndex } from './dashboard-keys.js';
 import { dashboardFeed, initialDashboardData } from './feed.js';
 import { useDashboardKeys } from './hooks/use-dashboard-keys.js';
+import { useReplayControls } from './hooks/use-replay-controls.js';
 import { useSampled } from './hooks/use-sampled.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { computeLayout, listRowsOf } from './layout.js';
@@ -16,7 +17,7 @@ import { DEFAULT_THRESHOLDS, type Thresholds } from './levels.js';
 import { ServiceOrder, worstService } from './service-order.js';
 
 import type { ServiceView } from './service-view.js';
-import type { SourceStats, TaskOutput } from './types.js';
+import type { ReplayControls, SourceStats, TaskOutput } from './types.js';
 import { AnomaliesView } from './views/anomalies.js';
 import { DetailView } from './views/detail.js';
 
@@ -43,6 +44,8 @@ export interface DashboardProps {
   onQuit: () => void;
   /** How often the screen samples the streams, ms (default 100: at most ten redraws a second). */
   sampleIntervalMs?: number;
+  /** The replay the dashboard shows (`logstream replay --dashboard`): its keys and status. */
+  replay?: ReplayControls;
 }
 
 const INITIAL_DATA = initialDashboardData();
@@ -66,15 +69,18 @@ export function Dashboard({
   thresholds = DEFAULT_THRESHOLDS,
   onQuit,
   sampleIntervalMs = 100,
+  replay,
 }: DashboardProps) {
   const size = useTerminalSize();
   const layout = useMemo(() => computeLayout(size), [size]);
   const order = useRef(new ServiceOrder());
   const listed = useRef<ServiceView['order']>([]);
-  const keys = useDashboardKeys(onQuit, () => ({
-    services: listed.current,
-    pageRows: listRowsOf(layout),
-  }));
+  const replayView = useReplayControls(replay, sampleIntervalMs);
+  const keys = useDashboardKeys(
+    onQuit,
+    () => ({ services: listed.current, pageRows: listRowsOf(layout) }),
+    replayView.intercept,
+  );
   const feed = useMemo(
     () => dashboardFeed({ outputs, stats, forwarded }),
     [outputs, stats, forwarded],
@@ -104,6 +110,7 @@ export function Dashboard({
           worst={worstService(data.services)}
           table={data.services}
           thresholds={thresholds}
+          replay={replayView.status}
           width={layout.width}
         />
       )}
@@ -139,7 +146,12 @@ export function Dashboard({
         )}
       </Box>
       {layout.footerRows > 0 && (
-        <Footer keys={keys} hiddenPanels={layout.hiddenPanels} listed={services.length} />
+        <Footer
+          keys={keys}
+          hiddenPanels={layout.hiddenPanels}
+          listed={services.length}
+          replay={replay === undefined ? null : replayView}
+        />
       )}
     </Box>
   );

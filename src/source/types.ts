@@ -1,9 +1,12 @@
 import type { Observable } from 'rxjs';
 import type { EventBatch } from '../../operators/batch.js';
+import type { SourceProblem } from '../../operators/source-problem.js';
 import type { EventFields } from './event-fields.js';
 import type { FileCursors } from './file-cursors.js';
 import type { Fingerprint } from './file-identity.js';
 import type { JsonRead } from './json.js';
+
+export type { SourceProblem };
 
 /** One batch of valid events read from the source. */
 export interface SourceBatch {
@@ -14,23 +17,6 @@ export interface SourceBatch {
   readonly batch: EventBatch;
   /** Events in the batch that failed validation (reported separately). */
   readonly invalid: number;
-}
-
-/**
- * Something the source could not use: a whole file (`broken`), some of its events
- * (`invalid`, with how many), or a notice that loses nothing (`warning`).
- */
-export interface SourceProblem {
-  readonly kind: 'broken' | 'invalid' | 'warning';
-  readonly file: string;
-  readonly reason: string;
-  /** Events concerned (for `invalid`). */
-  readonly count: number;
-  /** For `invalid`: the reason alone, without the count and positions of {@link reason}. */
-  readonly cause?: string;
-  /** For `invalid`: the line numbers (NDJSON) or array indexes (`.json`) of the events, the first 1,000. */
-  readonly lines?: readonly number[];
-  readonly indexes?: readonly number[];
 }
 
 export interface SourceOptions {

@@ -59,7 +59,10 @@ describe('logstream completion bash', () => {
   });
 
   it('offers the commands, the options of each command, and the task names', async () => {
-    expect(await complete(['r'])).toEqual(['run']);
+    expect(await complete(['r'])).toEqual(['run', 'record', 'replay']);
+    expect(await complete(['replay', '--sp'])).toEqual(['--speed', '--spec']);
+    // record takes only the options that say what is read.
+    expect(await complete(['record', '--t'])).toEqual(['--timestamp-field', '--timestamp-unit']);
     expect(await complete(['b'])).toEqual(['bloom']);
     expect(await complete(['bloom', ''])).toEqual(['build', 'help']);
     expect(await complete(['run', '--task', ''])).toEqual([...TASK_NAMES]);

@@ -15,7 +15,7 @@ import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * The library as a consumer gets it: `logstream/operators` installed beside the consumer's
+ * The library as a consumer gets it: `logstream/operators` and `logstream/testing` installed beside the consumer's
  * own rxjs, bundled by esbuild for a browser, and run where no Node API exists. This is what
  * keeps operators/ free of `node:` imports and I/O, and rxjs a peer dependency.
  */
@@ -26,7 +26,8 @@ const ROOT = resolve(import.meta.dirname, '../..');
 // same events, and TestScheduler's virtual time drives the time-based operators.
 const CONSUMER = `
 import * as operators from 'logstream/operators';
-import { from, lastValueFrom, toArray } from 'rxjs';
+import * as testing from 'logstream/testing';
+import { from, lastValueFrom, map, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 
 const { EventBatch, BloomFilter, runningAverage, slidingWindow, reservoirSample, bloomForward,
@@ -69,8 +70,29 @@ export async function main() {
       .pipe(slidingWindow({ windowSeconds: 2, clock: 'processing' }))
       .subscribe((r) => frames.push([r.windowEnd, r.total]));
   });
+  // logstream/testing: a recording replayed on the TestScheduler, and the contract kit.
+  const recording = [
+    testing.encodeHeader({ startedAt: 0, source: 'logs', follow: false }),
+    ...batches.map((batch, i) =>
+      testing.encodeFrame({ type: 'batch', at: 100 * (i + 1), index: i + 1, file: 'f', invalid: 0,
+        batch: EventBatch.of(batch) })),
+    testing.encodeFrame({ type: 'end', at: 300 }),
+  ].join('\\n') + '\\n';
+  const replayed = [];
+  const scheduler = new TestScheduler(() => {});
+  scheduler.run(() => {
+    testing.recordingObservable(new TextEncoder().encode(recording), scheduler)
+      .pipe(runningAverage(), map((r) => r.total))
+      .subscribe((total) => replayed.push([scheduler.now(), total]));
+  });
+  const laws = testing.stateLaws({ name: 'running-average', runs: 2,
+    create: () => operators.RunningAverageState.create(), splits: ['any'] });
+  for (const law of laws) law.check();
   return {
     exports: Object.keys(operators).sort(),
+    testingExports: Object.keys(testing).sort(),
+    replayed,
+    laws: laws.length,
     batchOk: EventBatch.of(events).length === events.length,
     records,
     frames,
@@ -107,7 +129,7 @@ afterAll(() => {
   rmSync(consumerDir, { recursive: true, force: true });
 });
 
-describe('logstream/operators in a browser bundle', () => {
+describe('logstream/operators and logstream/testing in a browser bundle', () => {
   it('bundles for the browser with no Node built-in and one copy of rxjs', () => {
     const inputs = Object.keys(bundle.metafile.inputs);
     expect(inputs.some((path) => path.includes('node:'))).toBe(false);
@@ -136,6 +158,8 @@ describe('logstream/operators in a browser bundle', () => {
       btoa,
       atob,
       performance,
+      TextEncoder,
+      TextDecoder,
     });
     runInContext(bundle.code, page);
     const consumer = runInContext('consumer', page) as { main: () => Promise<unknown> };
@@ -152,6 +176,13 @@ describe('logstream/operators in a browser bundle', () => {
 
     const library = await import(pathToFileURL(join(ROOT, 'dist/operators/index.js')).href);
     expect(inBrowser.exports).toEqual(Object.keys(library).sort());
+    const kit = await import(pathToFileURL(join(ROOT, 'dist/operators/testing/index.js')).href);
+    expect(inBrowser.testingExports).toEqual(Object.keys(kit).sort());
+    expect(inBrowser.replayed).toEqual([
+      [100, 120],
+      [200, 200],
+    ]);
+    expect(inBrowser.laws).toBeGreaterThan(4);
     expect(inBrowser.batchOk).toBe(true);
     expect(inBrowser.records['running-average'].at(-1).total).toBe(200);
     expect(inBrowser.records['keyed-windows'].length).toBeGreaterThan(0);

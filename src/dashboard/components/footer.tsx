@@ -1,6 +1,7 @@
 import { Text } from 'ink';
 import type { KeyState } from '../dashboard-keys.js';
 import { formatCount } from '../format.js';
+import type { ReplayView } from '../hooks/use-replay-controls.js';
 import { SORT_LABELS } from '../service-order.js';
 import { logText } from '../text.js';
 import { Line } from './line.js';
@@ -13,12 +14,29 @@ export function Footer({
   keys,
   hiddenPanels,
   listed,
+  replay = null,
 }: {
   keys: KeyState;
   hiddenPanels: number;
   /** Services the filter keeps. */
   listed: number;
+  /** The replay's keys and jump prompt, when this is one. */
+  replay?: Pick<ReplayView, 'status' | 'prompt'> | null;
 }) {
+  if (replay?.prompt.editing) {
+    return (
+      <Line>
+        <Key name="t" />
+        {' jump to '}
+        <Text inverse>{`${logText(replay.prompt.text, 24)} `}</Text>
+        {replay.prompt.error === null ? (
+          <Text dimColor> into the recording (90s, 2m) · Enter jump · Esc close</Text>
+        ) : (
+          <Text color="red">{` ${replay.prompt.error}`}</Text>
+        )}
+      </Line>
+    );
+  }
   if (keys.editingFilter) {
     return (
       <Line>
@@ -50,9 +68,16 @@ export function Footer({
           {` close ${back} `}
         </>
       )}
-      <Key name="q" /> quit <Key name="p" /> {keys.paused ? 'resume' : 'pause'} <Key name="/" />{' '}
-      filter <Key name="s" /> {SORT_LABELS[keys.sort]} <Key name="↑↓" /> <Key name="Enter" /> detail{' '}
-      <Key name="a" /> anomalies <Key name="?" /> help
+      {replay?.prompt.error && <Text color="red">{`${replay.prompt.error} · `}</Text>}
+      <Key name="q" /> quit <Key name="p" />{' '}
+      {(replay === null ? keys.paused : replay.status?.paused) ? 'resume' : 'pause'}{' '}
+      {replay !== null && (
+        <>
+          <Key name="n" /> step <Key name="+-" /> speed <Key name="t" /> jump{' '}
+        </>
+      )}
+      <Key name="/" /> filter <Key name="s" /> {SORT_LABELS[keys.sort]} <Key name="↑↓" />{' '}
+      <Key name="Enter" /> detail <Key name="a" /> anomalies <Key name="?" /> help
       {hiddenPanels > 0 && (
         <Text dimColor>{`  · ${hiddenPanels} panels hidden: enlarge the terminal`}</Text>
       )}

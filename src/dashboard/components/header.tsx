@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import { formatCount, formatPercent, formatPerSecond } from '../format.js';
+import { formatCount, formatPercent, formatPerSecond, formatSpan } from '../format.js';
 import { failureLevel, levelColour, type Thresholds } from '../levels.js';
 import {
   baselineFailure,
@@ -8,7 +8,7 @@ import {
   type ServiceTable,
 } from '../service-table.js';
 import { displayWidth, logText } from '../text.js';
-import type { SourceStats } from '../types.js';
+import type { ReplayStatus, SourceStats } from '../types.js';
 import { Line } from './line.js';
 
 /**
@@ -26,6 +26,7 @@ export function Header({
   worst,
   table,
   thresholds,
+  replay = null,
   width,
 }: {
   source: string;
@@ -39,10 +40,13 @@ export function Header({
   worst: ServiceRow | null;
   table: ServiceTable;
   thresholds: Thresholds;
+  /** Where the replay stands, when this is one. */
+  replay?: ReplayStatus | null;
   width: number;
 }) {
   const endedText = ended ? ' · input ended' : '';
-  const progress = ` · files ${formatCount(stats.files)} · events ${formatCount(stats.events)} · ${formatPerSecond(eventsPerSecond)}`;
+  const replayText = replay === null ? '' : ` · ${replayStatusText(replay)}`;
+  const progress = ` · files ${formatCount(stats.files)} · events ${formatCount(stats.events)} · ${formatPerSecond(eventsPerSecond)}${replayText}`;
   const title = 'logstream · source ';
   const sourceText = logText(
     source,
@@ -107,4 +111,15 @@ export function Header({
       </Line>
     </>
   );
+}
+
+/** `replay 1m05s at 2x`, `replay 12s at max`, `replay 12s PAUSED`: the recording's time and the pace. */
+export function replayStatusText({ time, speed, paused }: ReplayStatus): string {
+  const at = formatSpan(time / 1000);
+  if (paused) return `replay ${at} PAUSED`;
+  return `replay ${at} at ${speed === 'max' ? 'max' : `${formatSpeed(speed)}x`}`;
+}
+
+function formatSpeed(speed: number): string {
+  return speed >= 1 ? String(Math.round(speed * 100) / 100) : `1/${Math.round(1 / speed)}`;
 }

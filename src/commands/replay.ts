@@ -1,0 +1,111 @@
+import type { RunOptions } from '../cli/run-options.js';
+import { openRecordingFile, type RecordingFile } from '../recording/recording-file.js';
+import { ReplayClock } from '../recording/replay-clock.js';
+import { ReplayPace, type ReplaySpeed } from '../recording/replay-pace.js';
+import { type ReplaySlice, replaySource } from '../recording/replay-source.js';
+import { escapeForTerminal } from '../terminal-text.js';
+import type { TopologyEdges } from '../topology.js';
+import { UsageError } from '../usage-error.js';
+
+/** What `replay` takes besides the options of `run`. */
+export interface ReplayOptions {
+  readonly speed: ReplaySpeed;
+  /** The slice of the recording to replay, in seconds since its start. */
+  readonly from?: number;
+  readonly to?: number;
+  readonly dashboard: boolean;
+  /** Write a vitest regression spec of the slice here, instead of replaying it. */
+  readonly spec?: string;
+}
+
+/** A recording opened for replay: the topology's input and clock, and the pace that drives them. */
+export interface Replay {
+  readonly recording: RecordingFile;
+  readonly pace: ReplayPace;
+  /** The options of the run being replayed: `--once` when the recording was read once. */
+  readonly options: RunOptions;
+  readonly edges: Required<Pick<TopologyEdges, 'input' | 'scheduler'>>;
+}
+
+/**
+ * `logstream replay <file>`: the recording's batches fed to the tasks at their recorded
+ * arrival times on a virtual clock, printed as `run` prints them (or shown in the dashboard).
+ * The records are the same at any speed; with the recorded run's options (and `--seed`),
+ * they are the recorded run's.
+ */
+export async function replayCommand(
+  path: string,
+  replayOptions: ReplayOptions,
+  options: RunOptions,
+): Promise<number> {
+  if (replayOptions.spec !== undefined)
+    return writeSpec(path, replayOptions.spec, replayOptions, options);
+  const replay = await openReplay(path, replayOptions, options);
+  const source = replay.recording.header.source;
+  if (replayOptions.dashboard) {
+    const { replayDashboardCommand } = await import('./dashboard.js');
+    return replayDashboardCommand(source, replay);
+  }
+  const { runCommand } = await import('./run.js');
+  return runCommand(source, replay.options, replay.edges);
+}
+
+async function writeSpec(
+  path: string,
+  specPath: string,
+  replayOptions: ReplayOptions,
+  options: RunOptions,
+): Promise<number> {
+  const { writeRegressionSpec } = await import('../recording/regression-spec.js');
+  const command = ['logstream', ...process.argv.slice(2)].join(' ');
+  const written = await writeRegressionSpec(
+    path,
+    specPath,
+    sliceOf(replayOptions),
+    options,
+    command,
+  );
+  process.stderr.write(
+    `logstream: wrote ${escapeForTerminal(written.spec)} (${written.records} records over ${written.batches} batches) and ${escapeForTerminal(written.recording)}\n`,
+  );
+  return 0;
+}
+
+/** `--from` and `--to` in the recording's milliseconds. */
+function sliceOf({ from, to }: ReplayOptions): ReplaySlice {
+  const slice = { from: (from ?? 0) * 1000, to: (to ?? Infinity) * 1000 };
+  if (slice.to < slice.from) {
+    throw new UsageError(`replay: --to (${to}s) is before --from (${from}s)`);
+  }
+  return slice;
+}
+
+/** Opens the recording at `path` and sets up its clock and pace. */
+export async function openReplay(
+  path: string,
+  replayOptions: ReplayOptions,
+  options: RunOptions,
+): Promise<Replay> {
+  for (const [name, given] of [
+    ['--checkpoint', options.checkpoint],
+    ['--record', options.record],
+    ['--nats', options.nats],
+  ] as const) {
+    if (given !== undefined) {
+      throw new UsageError(`replay: ${name} cannot be used (a replay reads a recording, once)`);
+    }
+  }
+  const slice = sliceOf(replayOptions);
+  const recording = await openRecordingFile(path);
+  const clock = new ReplayClock(recording.header.startedAt, slice.from);
+  const pace = new ReplayPace(clock, replayOptions.speed);
+  return {
+    recording,
+    pace,
+    options: { ...options, once: options.once || !recording.header.follow },
+    edges: {
+      input: (sourceOptions) => replaySource(recording, pace, slice, sourceOptions),
+      scheduler: clock,
+    },
+  };
+}
