@@ -14,6 +14,7 @@ import { describeMachine } from './lib/machine.js';
 import { manyFilesMemory } from './lib/many-files.js';
 import { bloomLookups, reservoirThroughput, scannerThroughput } from './lib/micro.js';
 import { RESULTS_DIR, requireBenchDependencies, requireBuild } from './lib/paths.js';
+import { recordAndReplay } from './lib/recording.js';
 import { buildSections, evaluateTargets, machineLine, toMarkdown, toText } from './lib/report.js';
 import { scaleOutThroughput } from './lib/scale-out.js';
 
@@ -35,12 +36,15 @@ and latest.md.
   (h) scale-out on a local three-node NATS JetStream cluster (needs nats-server:
       scripts/install-nats.sh): the corpus of --scale-events published once, then folded by
       1, 2 and 3 workers of a fresh group each, until every partition's state is stored
+  (i) record and replay: all six tasks on the corpus of (b), run --once without and with
+      --record <file>, then replay <file> --max, runs interleaved; the replay's records must
+      be the recorded run's, byte for byte
 
 Options:
   --events <n>        corpus of (a), (b), (f) (default 5e6; a multiple of 1,000; 5e6, 5M, 200k)
   --sizes <list>      corpus sizes of (d) (default 1e6,5e6,2e7)
   --runs <n>          runs of each measurement, the median is reported (default 3)
-  --only <list>       measurements to run, of a,b,c,d,e,f,g,h (default all)
+  --only <list>       measurements to run, of a,b,c,d,e,f,g,h,i (default all)
   --quick             smoke run: 200k events, (d) at 200k only, 1 run, smaller micro runs,
                       (g) over 5,000 files, (h) over 200k events
   --files <n>         files of 10 events in (g) (default 100k)
@@ -107,9 +111,9 @@ function parseOptions(argv) {
   for (const n of [events, scaleEvents, ...sizes]) {
     if (n % 1000) throw new Error(`corpus sizes are whole files of 1,000 events, not ${n}`);
   }
-  const only = new Set((values.only ?? 'a,b,c,d,e,f,g,h').split(',').map((s) => s.trim()));
+  const only = new Set((values.only ?? 'a,b,c,d,e,f,g,h,i').split(',').map((s) => s.trim()));
   for (const id of only)
-    if (!'abcdefgh'.includes(id) || id.length !== 1)
+    if (!'abcdefghi'.includes(id) || id.length !== 1)
       throw new Error(`--only: unknown measurement '${id}'`);
   return {
     events,
@@ -207,7 +211,7 @@ async function main() {
     buildSeconds: baseline.buildSeconds,
   };
   const needsMain =
-    options.only.some((id) => 'abf'.includes(id)) ||
+    options.only.some((id) => 'abfi'.includes(id)) ||
     (options.only.includes('d') && options.sizes.includes(options.events));
   const corpus = needsMain ? ensureCorpus(options.events, { log }) : undefined;
   results.corpus = corpus && {
@@ -324,6 +328,10 @@ async function main() {
       events: scaleCorpus.events,
       ...(await scaleOutThroughput(scaleCorpus, { runs: options.runs, log })),
     };
+  });
+
+  await section('i', `(i) record and replay, all six tasks, ${corpus?.events} events`, async () => {
+    results.recording = await recordAndReplay(corpus, { runs: options.runs, log });
   });
 
   results.seconds = (Date.now() - started) / 1000;

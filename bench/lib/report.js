@@ -12,6 +12,8 @@ export const TARGETS = {
   bloomLookupsPerSecond: 10e6,
   scannerMBPerSecond: 600,
   checkpointRatio: 1.05,
+  recordRatio: 1.1,
+  replayRatio: 1.0,
   followRssRatio: 1.5,
 };
 
@@ -28,7 +30,7 @@ export function evaluateTargets(results) {
   const targets = [];
   const add = (id, figure, value, target, pass) =>
     targets.push({ id, figure, value, target, pass });
-  const { groups, allTasks, latency, memory, micro, checkpoint, manyFiles } = results;
+  const { groups, allTasks, latency, memory, micro, checkpoint, manyFiles, recording } = results;
   if (groups) {
     const ratio = groups.engines.logstream.ratioToDuckdb;
     add(
@@ -160,6 +162,23 @@ export function evaluateTargets(results) {
       ratio <= TARGETS.followRssRatio,
     );
   }
+  if (recording) {
+    const { record, replay } = recording.variants;
+    add(
+      'i',
+      'recording overhead: wall with / without --record',
+      `${fixed(record.ratio, 3)}×`,
+      `≤ ${TARGETS.recordRatio}×`,
+      record.ratio <= TARGETS.recordRatio,
+    );
+    add(
+      'i',
+      `replay --max / run --once wall, same records (${recording.identical ? 'identical' : 'DIFFERENT'})`,
+      `${fixed(replay.ratio, 3)}×`,
+      `< ${TARGETS.replayRatio}×`,
+      recording.identical && replay.ratio < TARGETS.replayRatio,
+    );
+  }
   return targets;
 }
 
@@ -167,7 +186,7 @@ export function evaluateTargets(results) {
 export function buildSections(results) {
   const sections = [];
   const { options, groups, allTasks, latency, memory, micro, corpus, baseline } = results;
-  const { checkpoint, manyFiles, scaleOut } = results;
+  const { checkpoint, manyFiles, scaleOut, recording } = results;
   const runs = `median of ${options.runs} run${options.runs === 1 ? '' : 's'}`;
 
   if (groups) {
@@ -359,6 +378,25 @@ export function buildSections(results) {
         row('logstream run <dir> (following)', manyFiles.follow),
         row('logstream run <dir> --once', manyFiles.once),
       ],
+    });
+  }
+  if (recording) {
+    const { plain } = recording.variants;
+    const row = (figures) => [
+      figures.label,
+      fixed(figures.wall, 2),
+      fixed(figures.cpu, 2),
+      fixed(figures.rssMB, 0),
+      millions(figures.eventsPerSecond),
+      figures === plain ? '1×' : `${fixed(figures.ratio, 3)}×`,
+      figures === plain ? '1×' : `${fixed(figures.pairedRatio, 3)}×`,
+    ];
+    sections.push({
+      title: `(i) record and replay: all six tasks over ${count(corpus.events)} events, ${runs}, runs interleaved`,
+      note: `The recording: ${fixed(recording.recordingMB, 1)} MB, ${fixed(recording.bytesPerEvent, 1)} bytes an event. The replay's records are ${recording.identical ? 'identical to' : 'DIFFERENT from'} the recorded run's (sha-256 of stdout, --seed 1). "× run --once" is median wall / median wall of run --once; "paired" the median of each round's ratio.`,
+      headers: ['command', 'wall s', 'CPU s', 'peak RSS MB', 'events/s', '× run --once', 'paired'],
+      align: 'lrrrrrr',
+      rows: Object.values(recording.variants).map(row),
     });
   }
   if (scaleOut) {
