@@ -26,7 +26,7 @@ import {
   connect,
   map,
   merge,
-  type Observable,
+  Observable,
   type OperatorFunction,
   type SchedulerLike,
   Subject,
@@ -37,7 +37,7 @@ import type { BloomFilter } from '../operators/bloom-filter.js';
 import { BloomState } from '../operators/bloom-forward.js';
 import type { LogEvent } from '../operators/event.js';
 import { KeyedWindowsState } from '../operators/keyed-windows.js';
-import { LazyGroupsState } from '../operators/lazy-groups/lazy-groups.js';
+import { LAZY_GROUPS_DEFAULTS, LazyGroupsState } from '../operators/lazy-groups/lazy-groups.js';
 import type { LateEvent, TaskName, TaskRecord } from '../operators/records.js';
 import { ReservoirState } from '../operators/reservoir-sample.js';
 import { RunningAverageState } from '../operators/running-average.js';
@@ -68,6 +68,7 @@ import { LogstreamMetrics } from './metrics/logstream-metrics.js';
 import type { MetricsServer } from './metrics/metrics-server.js';
 import { openMetricsEndpoint } from './metrics/open-metrics.js';
 import { ProblemTally } from './problems.js';
+import { RecordedClock } from './recording/recorded-clock.js';
 import { Recorder } from './recording/recorder.js';
 import { eventFields } from './source/event-fields.js';
 import { FileCursors } from './source/file-cursors.js';
@@ -118,10 +119,11 @@ export interface TopologyEdges {
     options: Pick<SourceOptions, 'onProblem' | 'ready' | 'stop'>,
   ) => Observable<SourceBatch>;
   /**
-   * The clock of the processing-time features (Task 2 with `--clock processing`, the idle
-   * flushes of Tasks 5 and 6): a replay's virtual clock. Default: the wall clock.
+   * The clock of each task's processing-time features (Task 2 with `--clock processing`, the
+   * idle flushes of Tasks 5 and 6): a replay's virtual clock. Default: the wall clock (which
+   * `--record` records).
    */
-  readonly scheduler?: SchedulerLike;
+  readonly schedulerFor?: (task: TaskName) => SchedulerLike;
 }
 
 export interface Topology {
@@ -210,7 +212,7 @@ async function build(
       await recorder?.ready();
       // A replay's clock moves on only once Task 5's threads have reduced what it was given,
       // so its records come after the same batch at any speed.
-      if (edges.scheduler !== undefined) await settled(states);
+      if (edges.schedulerFor !== undefined) await settled(states);
       await checkpointer?.afterBatch(batch);
     },
     pool,
@@ -238,18 +240,13 @@ async function build(
         ? undefined
         : (event) => lateFile?.append(JSON.stringify(event)),
   };
+  // With --record, the operators' clock stands at each batch's and each tick's recorded time.
+  const recordedClock = options.record === undefined ? undefined : new RecordedClock();
   const operators: TaskOperator[] = [];
   for (const [at, name] of options.task.entries()) {
     const saved = resumed?.states[at];
-    const task = await taskOf(
-      name,
-      options,
-      pool,
-      sideOutputs,
-      edges.scheduler,
-      saved,
-      resumed?.path,
-    );
+    const scheduler = edges.schedulerFor?.(name) ?? recordedClock?.schedulerFor(name);
+    const task = await taskOf(name, options, pool, sideOutputs, scheduler, saved, resumed?.path);
     states.set(name, task.state);
     operators.push(task.operator);
   }
@@ -279,7 +276,9 @@ async function build(
         source,
         follow: !options.once,
         onProblem,
+        timers: timerShapes(options),
       });
+      if (recordedClock) recordedClock.recorder = recorder;
     }
   } catch (error) {
     await metricsServer?.close();
@@ -331,8 +330,8 @@ async function build(
   }
 
   const outputs = batches.pipe(
+    (source) => (recorder && recordedClock ? stamped(source, recorder, recordedClock) : source),
     tap((next) => {
-      recorder?.batch(next);
       batch = next.index;
       file = next.file;
       metrics?.countBatch(next);
@@ -539,10 +538,53 @@ function operatorOf(
     late,
     reducer:
       state instanceof LazyGroupsState ? poolReducer(pool, options.lazyWorkers ?? 0) : undefined,
-    // Only while following: with --once the end of input closes every window anyway, and a
-    // long read must not be taken for a quiet source.
-    idleFlushSeconds: options.once ? undefined : (options.idleFlush ?? options.watermark),
+    idleFlushSeconds: idleFlushSecondsOf(options),
   });
+}
+
+/**
+ * Task 6's idle flush: only while following: with --once the end of input closes every
+ * window anyway, and a long read must not be taken for a quiet source.
+ */
+export function idleFlushSecondsOf(options: RunOptions): number | undefined {
+  return options.once ? undefined : (options.idleFlush ?? options.watermark);
+}
+
+/**
+ * What shapes the timers of each selected task that has any (a recording's `timers`): a
+ * replay fires a task's timers at the recorded ticks only when its own are shaped alike.
+ */
+export function timerShapes(options: RunOptions): { [task: string]: unknown } {
+  const shapes: { [task: string]: unknown } = {};
+  for (const task of options.task) {
+    if (task === 'sliding-window' && options.clock === 'processing') {
+      shapes[task] = { slideSeconds: options.slidingSlide, windowSeconds: options.slidingWindow };
+    }
+    if (task === 'lazy-groups') shapes[task] = { idleMs: LAZY_GROUPS_DEFAULTS.idleMs };
+    const idleFlushSeconds = idleFlushSecondsOf(options);
+    if (task === 'keyed-windows' && idleFlushSeconds !== undefined) {
+      shapes[task] = { idleFlushSeconds };
+    }
+  }
+  return shapes;
+}
+
+/**
+ * The source's batches, each recorded as it leaves the source and processed with the clock
+ * standing at its recorded time; the end recorded, and the final records made, at its time.
+ */
+function stamped(
+  source: Observable<SourceBatch>,
+  recorder: Recorder,
+  clock: RecordedClock,
+): Observable<SourceBatch> {
+  return new Observable<SourceBatch>((subscriber) =>
+    source.subscribe({
+      next: (next) => clock.standAt(recorder.batch(next), () => subscriber.next(next)),
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => clock.standAt(recorder.end(), () => subscriber.complete()),
+    }),
+  );
 }
 
 /**

@@ -10,10 +10,14 @@
  * {"type":"logstream-recording","version":1,"startedAt":1764770000000,"source":"logs/","follow":true}
  * {"type":"batch","at":1250,"index":1,"file":"a.json","invalid":0,"services":["api"],"serviceIds":"…","times":"…","statuses":"…","messages":["…"],"messageIds":"…"}
  * {"type":"problem","at":1300,"problem":{"kind":"broken","file":"b.json","reason":"…","count":0}}
+ * {"type":"tick","at":2251,"task":"lazy-groups"}
  * {"type":"end","at":30000}
  * ```
  *
- * `at` is milliseconds since the recording started. A batch keeps its columns as the
+ * `at` is milliseconds since the recording started. A tick is a timer of a task's
+ * processing-time feature (Task 2's panes, the idle flushes of Tasks 5 and 6) firing in the
+ * recorded run, written by `run --record`: a replay fires that task's timers at these times
+ * instead of when they were due, so it decides as the recorded run did. A batch keeps its columns as the
  * source made them (services and messages dictionary-coded, each column's bytes in base64):
  * about 24 bytes an event, against about 100 for the JSON it was read from. Not compressed:
  * a compressed stream cut short by a kill loses its last block, and the columns of one batch
@@ -39,6 +43,11 @@ export interface RecordingHeader {
   readonly source: string;
   /** Whether the source was followed (a replay then behaves as a followed run), or read once. */
   readonly follow: boolean;
+  /**
+   * The tasks whose timers the recording ticks, each with what shapes its timers (a slide,
+   * an idle time): a replay uses a task's ticks only when its own timers are shaped alike.
+   */
+  readonly timers?: { readonly [task: string]: unknown };
 }
 
 /** What a recording holds after its header, in arrival order. */
@@ -56,6 +65,8 @@ export type RecordingFrame =
       readonly batch: EventBatch;
     }
   | { readonly type: 'problem'; readonly at: number; readonly problem: SourceProblem }
+  /** A timer of `task` fired (see the header's `timers`). */
+  | { readonly type: 'tick'; readonly at: number; readonly task: string }
   /** The recording ended in order (the source completed, or the run was stopped). */
   | { readonly type: 'end'; readonly at: number };
 
@@ -102,13 +113,22 @@ export function decodeHeader(line: string): RecordingHeader {
       `recording format version ${JSON.stringify(value.version)}, this build reads version ${RECORDING_VERSION}`,
     );
   }
-  const { startedAt, source, follow } = value;
+  const { startedAt, source, follow, timers } = value;
   if (typeof startedAt !== 'number' || !Number.isFinite(startedAt)) {
     throw new RecordingError('recording header: startedAt is not a time');
   }
   if (typeof source !== 'string') throw new RecordingError('recording header: source missing');
   if (typeof follow !== 'boolean') throw new RecordingError('recording header: follow missing');
-  return { version: RECORDING_VERSION, startedAt, source, follow };
+  if (timers !== undefined && !isFields(timers)) {
+    throw new RecordingError('recording header: timers is not a JSON object');
+  }
+  return {
+    version: RECORDING_VERSION,
+    startedAt,
+    source,
+    follow,
+    ...(timers === undefined ? {} : { timers }),
+  };
 }
 
 /**
@@ -125,6 +145,9 @@ export function decodeFrame(line: string): RecordingFrame {
       return { type: 'end', at };
     case 'problem':
       return { type: 'problem', at, problem: problemOf(value.problem) };
+    case 'tick':
+      if (typeof value.task !== 'string') throw new RecordingError('tick: task missing');
+      return { type: 'tick', at, task: value.task };
     case 'batch':
       return { type: 'batch', at, ...batchOf(value) };
     default:

@@ -79,7 +79,7 @@ async function localFeed(
   source: string,
   options: RunOptions,
   quit: Subject<void>,
-  replay?: Pick<TopologyEdges, 'input' | 'scheduler'>,
+  replay?: Pick<TopologyEdges, 'input' | 'schedulerFor'>,
 ): Promise<DashboardFeed> {
   const monitor = new SourceMonitor();
   const topology = await openTopology(source, options, {

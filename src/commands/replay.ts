@@ -1,10 +1,11 @@
+import type { RecordingHeader } from '../../operators/testing/recording.js';
 import type { RunOptions } from '../cli/run-options.js';
 import { openRecordingFile, type RecordingFile } from '../recording/recording-file.js';
 import { ReplayClock } from '../recording/replay-clock.js';
 import { ReplayPace, type ReplaySpeed } from '../recording/replay-pace.js';
 import { type ReplaySlice, replaySource } from '../recording/replay-source.js';
 import { escapeForTerminal } from '../terminal-text.js';
-import type { TopologyEdges } from '../topology.js';
+import { type TopologyEdges, timerShapes } from '../topology.js';
 import { UsageError } from '../usage-error.js';
 
 /** What `replay` takes besides the options of `run`. */
@@ -24,7 +25,7 @@ export interface Replay {
   readonly pace: ReplayPace;
   /** The options of the run being replayed: `--once` when the recording was read once. */
   readonly options: RunOptions;
-  readonly edges: Required<Pick<TopologyEdges, 'input' | 'scheduler'>>;
+  readonly edges: Required<Pick<TopologyEdges, 'input' | 'schedulerFor'>>;
 }
 
 /**
@@ -97,15 +98,39 @@ export async function openReplay(
   }
   const slice = sliceOf(replayOptions);
   const recording = await openRecordingFile(path);
-  const clock = new ReplayClock(recording.header.startedAt, slice.from);
+  const replayed = { ...options, once: options.once || !recording.header.follow };
+  const clock = new ReplayClock(
+    recording.header.startedAt,
+    slice.from,
+    tickedTasks(recording.header, replayed, slice),
+  );
   const pace = new ReplayPace(clock, replayOptions.speed);
   return {
     recording,
     pace,
-    options: { ...options, once: options.once || !recording.header.follow },
+    options: replayed,
     edges: {
       input: (sourceOptions) => replaySource(recording, pace, slice, sourceOptions),
-      scheduler: clock,
+      schedulerFor: (task) => clock.schedulerFor(task),
     },
   };
+}
+
+/**
+ * The tasks whose timers fire at the recording's ticks: those whose timers the recorded run
+ * ticked, shaped as this replay's (the same slide, the same idle times), when the replay
+ * starts where the recording does (a slice starts its tasks empty, their timers unlike the
+ * recorded run's). The others' timers fire when they are due.
+ */
+function tickedTasks(
+  header: RecordingHeader,
+  options: RunOptions,
+  slice: ReplaySlice,
+): Set<string> {
+  const ticked = new Set<string>();
+  if (slice.from > 0 || header.timers === undefined) return ticked;
+  for (const [task, shape] of Object.entries(timerShapes(options))) {
+    if (JSON.stringify(header.timers[task]) === JSON.stringify(shape)) ticked.add(task);
+  }
+  return ticked;
 }

@@ -15,7 +15,7 @@ export async function runCommand(
   source: string,
   options: RunOptions,
   /** A replay's input and clock, instead of reading `source`. */
-  replay?: Pick<TopologyEdges, 'input' | 'scheduler'>,
+  replay?: Pick<TopologyEdges, 'input' | 'schedulerFor'>,
 ): Promise<number> {
   const stop = new Subject<void>();
   const sink = new NdjsonSink(process.stdout, () => stop.next());

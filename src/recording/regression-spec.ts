@@ -46,7 +46,11 @@ export async function writeRegressionSpec(
   const sliced = sliceOf(whole, slice);
   const slicePath = join(dirname(specPath), `${specName(specPath)}.lsrec`);
   const sliceText = [
-    encodeHeader({ ...whole.header, startedAt: whole.header.startedAt + slice.from }),
+    encodeHeader({
+      startedAt: whole.header.startedAt + slice.from,
+      source: whole.header.source,
+      follow: whole.header.follow,
+    }),
     ...sliced.frames.map(encodeFrame),
     encodeFrame({ type: 'end', at: sliced.end }),
     '',
@@ -88,7 +92,11 @@ async function readWhole(path: string): Promise<Recording> {
 /** The frames of `slice`, their times counted from its start, and when it ends. */
 function sliceOf(recording: Recording, { from, to }: ReplaySlice) {
   const frames = recording.frames
-    .filter((frame) => frame.type !== 'end' && frame.at >= from && frame.at <= to)
+    // No ticks: the spec's timers fire when due, on TestScheduler's clock.
+    .filter(
+      (frame) =>
+        (frame.type === 'batch' || frame.type === 'problem') && frame.at >= from && frame.at <= to,
+    )
     .map((frame) => ({ ...frame, at: frame.at - from }));
   const recordedEnd = recording.frames.find((frame) => frame.type === 'end')?.at;
   const last = recording.frames.at(-1)?.at ?? from;

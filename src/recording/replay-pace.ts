@@ -35,7 +35,8 @@ export class ReplayPace {
   private readonly statusSubject: BehaviorSubject<ReplayStatus>;
 
   constructor(
-    private readonly clock: ReplayClock,
+    /** The clock it moves (the replay source fires the recorded ticks on it). */
+    readonly clock: ReplayClock,
     private speed: ReplaySpeed,
   ) {
     this.anchorTime = clock.time;

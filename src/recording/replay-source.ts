@@ -11,7 +11,7 @@ export interface ReplaySlice {
 
 /**
  * A recording as a source: each batch handed on when the replay's clock reaches its arrival
- * time, each problem reported then, and completion at the recording's end (its end frame, the
+ * time, each problem reported then, each timer tick fired on the clock then, and completion at the recording's end (its end frame, the
  * slice's end, or its last whole frame when it was cut short, said once through
  * `onProblem`). The batches and problems before the slice are skipped; the clock runs on to
  * the end, so timers set after the last batch still fire as they did in the recorded run.
@@ -48,6 +48,10 @@ export function replaySource(
         }
         if (frame.type === 'problem') {
           options.onProblem(frame.problem);
+          continue;
+        }
+        if (frame.type === 'tick') {
+          pace.clock.tick(frame.task, frame.at);
           continue;
         }
         await options.ready?.();

@@ -26,15 +26,17 @@ async function startRecording(args: string[], recording: string): Promise<Runnin
 }
 
 describe('logstream record and replay', () => {
-  it('replays a followed directory with the records of the recorded run, at --max and at a speed', async () => {
+  it('replays a followed directory with the records of the recorded run, processing time included, at --max and at a speed', async () => {
     const dir = await tempDir();
     const logs = join(dir, 'logs');
     await mkdir(logs);
     const recording = join(dir, 'run.lsrec');
-    // Every task, and Task 5 cut into small batches with idle flushes between the files.
-    const options = ['--seed', '7', '--batch-size', '1500'];
+    // Every task, Task 2 on the processing clock, and Task 5 cut into small batches: files a
+    // second apart, Task 5's idle time, so whether it flushes between two files is decided
+    // by the machine's timers, which the recording ticks.
+    const options = ['--seed', '7', '--batch-size', '1500', '--clock', 'processing'];
     const run = await startRecording(['run', logs, '--record', recording, ...options], recording);
-    const generator = startGenerator(logs, 6, '400ms');
+    const generator = startGenerator(logs, 6, '1s');
     expect((await generator.exited).code).toBe(0);
     await run.waitFor(
       (cli) => cli.records().filter((record) => record.task === 'running-average').length === 6,
@@ -45,6 +47,11 @@ describe('logstream record and replay', () => {
     expect(recorded.stderr).toBe('');
     const frames = await framesOf(recording);
     expect(frames.filter((frame) => frame.type === 'batch')).toHaveLength(6);
+    // Task 2's panes and Task 5's idle timer fired in the recorded run: each firing is there.
+    const ticked = new Set(
+      frames.filter((frame) => frame.type === 'tick').map((frame) => frame.task),
+    );
+    expect([...ticked].sort()).toEqual(['lazy-groups', 'sliding-window']);
     expect(frames.at(-1)?.type).toBe('end');
     const duration = frames.at(-1)!.at as number;
 

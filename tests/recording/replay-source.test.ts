@@ -53,9 +53,9 @@ const FRAMES = [
 
 function replay(
   frames: RecordingFrame[],
-  options: { from?: number; to?: number; torn?: boolean } = {},
+  options: { from?: number; to?: number; torn?: boolean; ticked?: string[] } = {},
 ) {
-  const clock = new ReplayClock(STARTED_AT, options.from ?? 0);
+  const clock = new ReplayClock(STARTED_AT, options.from ?? 0, new Set(options.ticked));
   const pace = new ReplayPace(clock, 'max');
   const problems: SourceProblem[] = [];
   const stop = new Subject<void>();
@@ -73,7 +73,7 @@ describe('replaySource', () => {
   it('hands on each batch at its recorded time, the timers between running in order', async () => {
     const { clock, batches, problems } = replay(FRAMES);
     const order: string[] = [];
-    clock.schedule(() => order.push(`timer at ${clock.time}`), 1000);
+    clock.schedulerFor('a task').schedule(() => order.push(`timer at ${clock.time}`), 1000);
     const times: number[] = [];
     const all = await lastValueFrom(
       batches.pipe(
@@ -92,6 +92,30 @@ describe('replaySource', () => {
     expect(clock.time).toBe(5000);
     expect(clock.now()).toBe(STARTED_AT + 5000);
     expect(problems).toEqual([]);
+  });
+
+  it("fires a ticked task's timers at the recorded ticks, whenever they were due", async () => {
+    const ticks: RecordingFrame[] = [
+      batchAt(250, 1),
+      { type: 'tick', at: 1007, task: 'late timers' },
+      batchAt(1250, 2),
+      { type: 'tick', at: 3000, task: 'other' },
+      { type: 'end', at: 5000 },
+    ];
+    const { clock, batches } = replay(ticks, { ticked: ['late timers', 'other'] });
+    const fired: string[] = [];
+    const lane = clock.schedulerFor('late timers');
+    // Due at 1000, and again 1000 later: the recorded run fired it once, 7 ms late.
+    lane.schedule(function (this: { schedule(state?: unknown, delay?: number): unknown }) {
+      fired.push(`late timers at ${clock.time}, now ${lane.now() - STARTED_AT}`);
+      this.schedule(undefined, 1000);
+    }, 1000);
+    // A lane not ticked fires when due.
+    clock
+      .schedulerFor('due timers')
+      .schedule(() => fired.push(`due timers at ${clock.time}`), 2000);
+    await lastValueFrom(batches.pipe(toArray()));
+    expect(fired).toEqual(['late timers at 1007, now 1007', 'due timers at 2000']);
   });
 
   it('holds still while paused, steps one batch at a time, and goes on when resumed', async () => {

@@ -33,6 +33,7 @@ const frames: RecordingFrame[] = [
     at: 300,
     problem: { kind: 'broken', file: 'x.json', reason: 'no JSON', count: 0 },
   },
+  { type: 'tick', at: 1000, task: 'lazy-groups' },
   batchFrame(1250, 2, ['web'], [204]),
   { type: 'end', at: 2000 },
 ];
@@ -55,6 +56,7 @@ describe('the recording format', () => {
     expect(read.frames.map((frame) => [frame.type, frame.at])).toEqual([
       ['batch', 250],
       ['problem', 300],
+      ['tick', 1000],
       ['batch', 1250],
       ['end', 2000],
     ]);
@@ -68,11 +70,19 @@ describe('the recording format', () => {
       'no status',
     ]);
     expect(read.frames[1]).toEqual(frames[1]);
+    expect(read.frames[2]).toEqual({ type: 'tick', at: 1000, task: 'lazy-groups' });
+    const timed = encodeHeader({
+      startedAt: 5,
+      source: '-',
+      follow: false,
+      timers: { 'lazy-groups': { idleMs: 1000 } },
+    });
+    expect(readRecording(`${timed}\n`).header.timers).toEqual({ 'lazy-groups': { idleMs: 1000 } });
   });
 
   it('stops at a line cut short, or one that does not decode, and says after which batch', () => {
     const lines = recording.split('\n');
-    const torn = `${lines.slice(0, 3).join('\n')}\n${lines[3]!.slice(0, 40)}`;
+    const torn = `${lines.slice(0, 3).join('\n')}\n${lines[3]!.slice(0, 20)}`;
     expect(readRecording(torn).frames).toHaveLength(2);
     expect(readRecording(torn).cut).toBe('cut short at line 4 (incomplete), after batch 1');
     const garbled = `${lines.slice(0, 2).join('\n')}\n{"type":"batch","at":5}\n${lines[3]}\n`;
@@ -93,12 +103,13 @@ describe('the recording format', () => {
     const good = JSON.parse(encodeFrame(frames[0]!)) as Record<string, unknown>;
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ ...good, at: -1 }, /at is not a time/],
-      [{ ...good, type: 'tick' }, /unknown frame type "tick"/],
+      [{ ...good, type: 'tock' }, /unknown frame type "tock"/],
       [{ ...good, times: '!!' }, /times is not base64/],
       [{ ...good, statuses: btoa('abc') }, /statuses has a partial value/],
       [{ ...good, services: ['api'] }, /event 1 refers to a service or message it does not list/],
       [{ ...good, messageIds: btoa('') }, /columns differ in length/],
       [{ type: 'problem', at: 1, problem: { kind: 'odd' } }, /problem: unknown kind/],
+      [{ type: 'tick', at: 1 }, /tick: task missing/],
     ];
     for (const [frame, message] of cases) {
       expect(() => decodeFrame(JSON.stringify(frame))).toThrow(message);
