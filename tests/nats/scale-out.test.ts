@@ -40,18 +40,23 @@ const byTask = (records: readonly Row[], task: string) => records.filter((r) => 
 /** Records as sorted JSON lines: equal when they hold the same records, in whatever order. */
 const asSet = (records: readonly Row[]) => records.map((r) => JSON.stringify(comparable(r))).sort();
 
-/** Waits until `group` has folded all `events`; on time-out, says what its workers printed. */
+/**
+ * Waits until `group` has folded all `events`; on time-out, says what its workers printed.
+ * Gives up in time for that to be said before the test's own time-out (`testStarted`).
+ */
 async function waitCaughtUp(
   url: string,
   group: string,
   events: number,
   workers: readonly RunningCli[],
+  testStarted = Date.now(),
 ): Promise<void> {
+  const timeoutMs = Math.min(120_000, testStarted + TIMEOUT_MS - 15_000 - Date.now());
   try {
     await waitUntil(
       async () => (await streamEvents(url)) === events && (await caughtUp(url, group)),
       `group ${group} to fold all ${events} events`,
-      { timeoutMs: 120_000, intervalMs: 250 },
+      { timeoutMs, intervalMs: 250 },
     );
   } catch (error) {
     const printed = workers.map((worker, i) => `worker ${i}:\n${worker.stderr()}`).join('\n');
@@ -232,6 +237,7 @@ describe('scale-out on NATS JetStream', () => {
   it(
     'a worker and a NATS node killed and the publisher restarted mid-run change nothing',
     async () => {
+      const started = Date.now();
       cluster = await startCluster();
       const url = cluster.url;
       const files = 40;
@@ -250,7 +256,7 @@ describe('scale-out on NATS JetStream', () => {
       publisher = startCli(['publish', dir, '--nats', url]);
       await generator.exited;
       await cluster.restart(1);
-      await waitCaughtUp(url, 'faults', events, [...workers, publisher]);
+      await waitCaughtUp(url, 'faults', events, [...workers, publisher], started);
       const published = await publisher.stop();
       expect(published.code).toBe(0);
       expect(published.stderr).toMatch(/published \d+ events to LOGSTREAM .*were there already/);
