@@ -74,7 +74,8 @@ async function writeSpec(
 
 /** `--from` and `--to` in the recording's milliseconds. */
 function sliceOf({ from, to }: ReplayOptions): ReplaySlice {
-  const slice = { from: (from ?? 0) * 1000, to: (to ?? Infinity) * 1000 };
+  // Whole milliseconds, as the frames are stamped: 1.234 s is 1234 ms, not 1234.0000000000002.
+  const slice = { from: Math.round((from ?? 0) * 1000), to: Math.round((to ?? Infinity) * 1000) };
   if (slice.to < slice.from) {
     throw new UsageError(`replay: --to (${to}s) is before --from (${from}s)`);
   }
