@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertSucceeded, measureNode } from './measure.js';
 import { CLI } from './paths.js';
-import { median } from './stats.js';
+import { interleavedFigures } from './stats.js';
 
 /** The file a checkpoint directory holds (src/checkpoint.ts, CHECKPOINT_FILE). */
 const CHECKPOINT_FILE = 'checkpoint.json';
@@ -56,23 +56,8 @@ export async function checkpointOverhead(corpus, { runs, stressInterval, log }) 
       perVariant[variant.name].push(run);
     }
   }
-  const plainWalls = perVariant.plain.map((run) => run.wall);
-  const result = {};
-  for (const { name, label } of variants) {
-    const list = perVariant[name];
-    const m = (field) => median(list.map((run) => run[field]));
-    result[name] = {
-      label,
-      wall: m('wall'),
-      cpu: m('cpu'),
-      rssMB: m('rssMB'),
-      eventsPerSecond: corpus.events / m('wall'),
-      ratio: m('wall') / median(plainWalls),
-      pairedRatio: median(list.map((run, i) => run.wall / plainWalls[i])),
-      checkpointKB: m('checkpointKB'),
-      runs: list,
-    };
-  }
+  const result = interleavedFigures(variants, perVariant, corpus.events, ['checkpointKB']);
+
   return { interval, stressInterval, variants: result };
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertSucceeded, measureNode } from './measure.js';
 import { CLI } from './paths.js';
-import { median } from './stats.js';
+import { interleavedFigures } from './stats.js';
 
 /**
  * Measurement (i): record and replay, all six tasks over the corpus of (b), runs interleaved
@@ -49,21 +49,8 @@ export async function recordAndReplay(corpus, { runs, log }) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const plainWalls = perVariant.plain.map((run) => run.wall);
-  const result = {};
-  for (const { name, label } of variants) {
-    const list = perVariant[name];
-    const m = (field) => median(list.map((run) => run[field]));
-    result[name] = {
-      label,
-      wall: m('wall'),
-      cpu: m('cpu'),
-      rssMB: m('rssMB'),
-      eventsPerSecond: corpus.events / m('wall'),
-      ratio: m('wall') / median(plainWalls),
-      pairedRatio: median(list.map((run, i) => run.wall / plainWalls[i])),
-    };
-  }
+  const result = interleavedFigures(variants, perVariant, corpus.events);
+
   return {
     identical: hashes.size === 1,
     recordingMB: recordingBytes / 1e6,

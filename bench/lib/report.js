@@ -182,6 +182,24 @@ export function evaluateTargets(results) {
   return targets;
 }
 
+/**
+ * A table row of a variant measured round by round against `base` (interleavedFigures in
+ * stats.js): its medians, `extra` cells, then its ratios to the base (1× for the base itself).
+ */
+function interleavedRow(figures, base, extra = []) {
+  const ratio = (value) => (figures === base ? '1×' : `${fixed(value, 3)}×`);
+  return [
+    figures.label,
+    fixed(figures.wall, 2),
+    fixed(figures.cpu, 2),
+    fixed(figures.rssMB, 0),
+    millions(figures.eventsPerSecond),
+    ...extra,
+    ratio(figures.ratio),
+    ratio(figures.pairedRatio),
+  ];
+}
+
 /** The sections of the report: `{ title, note?, headers, align, rows }`. */
 export function buildSections(results) {
   const sections = [];
@@ -335,16 +353,7 @@ export function buildSections(results) {
   }
   if (checkpoint) {
     const { plain, ...checkpointed } = checkpoint.variants;
-    const row = (figures) => [
-      figures.label,
-      fixed(figures.wall, 2),
-      fixed(figures.cpu, 2),
-      fixed(figures.rssMB, 0),
-      millions(figures.eventsPerSecond),
-      fixed(figures.checkpointKB, 0),
-      figures === plain ? '1×' : `${fixed(figures.ratio, 3)}×`,
-      figures === plain ? '1×' : `${fixed(figures.pairedRatio, 3)}×`,
-    ];
+    const row = (figures) => interleavedRow(figures, plain, [fixed(figures.checkpointKB, 0)]);
     sections.push({
       title: `(f) checkpoint overhead: all six tasks over ${count(corpus.events)} events, ${runs}, runs interleaved`,
       note: `Each checkpointed run starts from a fresh, empty --checkpoint directory, so it reads every file; its checkpoint at exit names the last batch. One checkpoint at most every interval (${checkpoint.interval} by default) while reading, one more at exit. "× without" is median wall / median wall without; "paired" the median of each round's ratio.`,
@@ -382,15 +391,7 @@ export function buildSections(results) {
   }
   if (recording) {
     const { plain } = recording.variants;
-    const row = (figures) => [
-      figures.label,
-      fixed(figures.wall, 2),
-      fixed(figures.cpu, 2),
-      fixed(figures.rssMB, 0),
-      millions(figures.eventsPerSecond),
-      figures === plain ? '1×' : `${fixed(figures.ratio, 3)}×`,
-      figures === plain ? '1×' : `${fixed(figures.pairedRatio, 3)}×`,
-    ];
+    const row = (figures) => interleavedRow(figures, plain);
     sections.push({
       title: `(i) record and replay: all six tasks over ${count(corpus.events)} events, ${runs}, runs interleaved`,
       note: `The recording: ${fixed(recording.recordingMB, 1)} MB, ${fixed(recording.bytesPerEvent, 1)} bytes an event. The replay's records are ${recording.identical ? 'identical to' : 'DIFFERENT from'} the recorded run's (sha-256 of stdout, --seed 1). "× run --once" is median wall / median wall of run --once; "paired" the median of each round's ratio.`,

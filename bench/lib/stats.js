@@ -20,3 +20,26 @@ export function medianOf(runs, fields) {
   for (const field of fields) result[field] = median(runs.map((run) => run[field]));
   return result;
 }
+
+/**
+ * The figures of variants measured round by round over a corpus of `events`: for each, its
+ * medians (wall, CPU, peak RSS and the `extra` fields), events per second, `ratio` (its median
+ * wall / the first variant's) and `pairedRatio` (the median of each round's ratio), and its runs.
+ */
+export function interleavedFigures(variants, perVariant, events, extra = []) {
+  const baseWalls = perVariant[variants[0].name].map((run) => run.wall);
+  const result = {};
+  for (const { name, label } of variants) {
+    const list = perVariant[name];
+    const medians = medianOf(list, ['wall', 'cpu', 'rssMB', ...extra]);
+    result[name] = {
+      label,
+      ...medians,
+      eventsPerSecond: events / medians.wall,
+      ratio: medians.wall / median(baseWalls),
+      pairedRatio: median(list.map((run, i) => run.wall / baseWalls[i])),
+      runs: list,
+    };
+  }
+  return result;
+}

@@ -5,10 +5,10 @@ import type { LogEvent } from '../../operators/event.js';
 import type { RunOptions } from '../cli/run-options.js';
 import { renderDashboard } from '../dashboard/index.js';
 import type { ReplayControls } from '../dashboard/types.js';
+import type { Replay } from '../recording/open-replay.js';
 import { SourceMonitor, type SourceStats } from '../source-stats.js';
 import { openTopology, type TaskOutput, type TopologyEdges } from '../topology.js';
 import { UsageError } from '../usage-error.js';
-import type { Replay } from './replay.js';
 
 /**
  * `logstream dashboard`: one screen subscribed to every selected task. Resolves with the exit

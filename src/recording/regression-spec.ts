@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TestScheduler } from 'rxjs/testing';
 import type { TaskName } from '../../operators/records.js';
@@ -9,13 +9,12 @@ import {
   encodeFrame,
   encodeHeader,
   type Recording,
-  RecordingError,
-  readRecording,
+  type RecordingFrame,
 } from '../../operators/testing/recording.js';
 import { recordingObservable } from '../../operators/testing/recording-observable.js';
 import type { RunOptions } from '../cli/run-options.js';
 import { freshStateOf } from '../topology.js';
-import { UsageError } from '../usage-error.js';
+import { openRecordingFile } from './recording-file.js';
 import type { ReplaySlice } from './replay-source.js';
 
 /** What {@link writeRegressionSpec} wrote. */
@@ -77,16 +76,12 @@ function specName(specPath: string): string {
   return basename(specPath).replace(/(\.(test|spec))?\.[cm]?[jt]sx?$/, '');
 }
 
+/** The recording at `path`, every frame read, through the one reader `replay` uses. */
 async function readWhole(path: string): Promise<Recording> {
-  try {
-    return readRecording(await readFile(path));
-  } catch (error) {
-    const reason =
-      error instanceof RecordingError
-        ? error.message
-        : ((error as NodeJS.ErrnoException).code ?? String(error));
-    throw new UsageError(`recording ${path}: ${reason}`);
-  }
+  const file = await openRecordingFile(path);
+  const frames: RecordingFrame[] = [];
+  for await (const frame of file.frames) frames.push(frame);
+  return { header: file.header, frames };
 }
 
 /** The frames of `slice`, their times counted from its start, and when it ends. */

@@ -32,7 +32,8 @@ export class ReplayPace {
   private anchorReal = performance.now();
   private anchorTime: number;
   private wake: () => void = () => {};
-  private readonly statusSubject: BehaviorSubject<ReplayStatus>;
+  /** The replay's time, speed and pause, as they change. */
+  readonly status: BehaviorSubject<ReplayStatus>;
 
   constructor(
     /** The clock it moves (the replay source fires the recorded ticks on it). */
@@ -40,12 +41,7 @@ export class ReplayPace {
     private speed: ReplaySpeed,
   ) {
     this.anchorTime = clock.time;
-    this.statusSubject = new BehaviorSubject(this.current());
-  }
-
-  /** The replay's time, speed and pause, as they change. */
-  get status(): BehaviorSubject<ReplayStatus> {
-    return this.statusSubject;
+    this.status = new BehaviorSubject(this.current());
   }
 
   /**
@@ -167,7 +163,7 @@ export class ReplayPace {
   }
 
   private publish(): void {
-    this.statusSubject.next(this.current());
+    this.status.next(this.current());
   }
 
   private current(): ReplayStatus {

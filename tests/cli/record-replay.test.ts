@@ -15,6 +15,14 @@ async function framesOf(path: string): Promise<Record<string, unknown>[]> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+/** A new, empty source directory, and the path of a recording named `name` beside it. */
+async function logsAndRecording(name: string): Promise<{ logs: string; recording: string }> {
+  const dir = await tempDir();
+  const logs = join(dir, 'logs');
+  await mkdir(logs);
+  return { logs, recording: join(dir, name) };
+}
+
 /** Starts `logstream <args>`, once it has created the recording it writes. */
 async function startRecording(args: string[], recording: string): Promise<RunningCli> {
   const cli = startCli(args);
@@ -27,10 +35,7 @@ async function startRecording(args: string[], recording: string): Promise<Runnin
 
 describe('logstream record and replay', () => {
   it('replays a followed directory with the records of the recorded run, processing time included, at --max and at a speed', async () => {
-    const dir = await tempDir();
-    const logs = join(dir, 'logs');
-    await mkdir(logs);
-    const recording = join(dir, 'run.lsrec');
+    const { logs, recording } = await logsAndRecording('run.lsrec');
     // Every task, Task 2 on the processing clock, and Task 5 cut into small batches: files a
     // second apart, Task 5's idle time, so whether it flushes between two files is decided
     // by the machine's timers, which the recording ticks.
@@ -72,10 +77,7 @@ describe('logstream record and replay', () => {
   });
 
   it('replays the processing-time window at its recorded arrival times, the same at any speed', async () => {
-    const dir = await tempDir();
-    const logs = join(dir, 'logs');
-    await mkdir(logs);
-    const recording = join(dir, 'run.lsrec');
+    const { logs, recording } = await logsAndRecording('run.lsrec');
     const record = await startRecording(['record', logs, '-o', recording], recording);
     expect((await startGenerator(logs, 3, '700ms').exited).code).toBe(0);
     await waitUntil(async () => (await framesOf(recording)).length >= 3, 'three batches recorded');
@@ -110,10 +112,7 @@ describe('logstream record and replay', () => {
   });
 
   it('replays a recording cut short by SIGKILL up to its last complete batch, with one notice', async () => {
-    const dir = await tempDir();
-    const logs = join(dir, 'logs');
-    await mkdir(logs);
-    const recording = join(dir, 'killed.lsrec');
+    const { logs, recording } = await logsAndRecording('killed.lsrec');
     const record = await startRecording(['record', logs, '-o', recording], recording);
     expect((await startGenerator(logs, 3, '100ms').exited).code).toBe(0);
     await waitUntil(async () => (await framesOf(recording)).length >= 3, 'three batches recorded');
@@ -140,10 +139,7 @@ describe('logstream record and replay', () => {
   });
 
   it('replays a slice, and reports the recorded problems as the source did', async () => {
-    const dir = await tempDir();
-    const logs = join(dir, 'logs');
-    await mkdir(logs);
-    const recording = join(dir, 'slice.lsrec');
+    const { logs, recording } = await logsAndRecording('slice.lsrec');
     const record = await startRecording(['record', logs, '-o', recording], recording);
     const event = (i: number) => ({
       service: 'api',
